@@ -1,0 +1,595 @@
+/**
+ * @file
+ * Configuration: a table of known keys drives the file reader (libconfig),
+ * its error messages and the dump, so a key is described in one place.
+ *
+ * main -> dp_conf_defaults -> dp_conf_parse_args -> dp_conf_load
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "dp_conf.h"
+#include "ts.h"
+
+enum dp_key_type {
+	DP_KEY_UINT,
+	DP_KEY_STRING,
+};
+
+struct dp_key {
+	const char *group;        /**< "" for the top level */
+	const char *name;
+	enum dp_key_type type;
+	uint64_t min;
+	uint64_t max;             /**< for strings: the longest accepted */
+	size_t off;               /**< offset in struct dp_conf */
+	size_t size;              /**< width of the field */
+	const char *desc;
+};
+
+#define DP_U(grp, nm, lo, hi, field, d) \
+	{ grp, nm, DP_KEY_UINT, lo, hi, offsetof(struct dp_conf, field), \
+	  sizeof(((struct dp_conf *)0)->field), d }
+
+static const struct dp_key dp_keys[] = {
+	{ "", "stats_socket", DP_KEY_STRING, 1, DP_PATH_MAX - 1,
+	  offsetof(struct dp_conf, stats_sock), DP_PATH_MAX,
+	  "Unix socket where statistics are served" },
+	DP_U("dataplane", "rx_desc", 64, 32768, rx_desc,
+	     "receive descriptors per queue"),
+	DP_U("dataplane", "tx_desc", 64, 32768, tx_desc,
+	     "transmit descriptors per queue"),
+	DP_U("dataplane", "mbufs", 0, 1u << 26, mbufs,
+	     "mbufs per NUMA socket (0: sized from the rest)"),
+	DP_U("dataplane", "drain_us", 1, 100000, drain_us,
+	     "interval of timers and inter-worker rings, microseconds"),
+	DP_U("arp", "entries", 16, 1u << 20, ts.arp_entries,
+	     "ARP cache entries per port and worker"),
+	DP_U("arp", "timeout_ms", 1000, 86400000, ts.arp_timeout_ms,
+	     "how long an answered entry is used before it is checked"),
+	DP_U("arp", "retry_ms", 10, 60000, ts.arp_retry_ms,
+	     "interval between ARP requests while resolving"),
+	DP_U("arp", "retries", 1, 20, ts.arp_retries,
+	     "requests before an address is given up"),
+	DP_U("arp", "queue_len", 1, TS_ARP_QUEUE_MAX, ts.arp_queue_len,
+	     "packets that may wait on one resolution"),
+	DP_U("ip", "ttl", 1, 255, ts.ip_ttl, "TTL of packets wsgw sends"),
+};
+
+#undef DP_U
+
+#define DP_N_KEYS (sizeof(dp_keys) / sizeof(dp_keys[0]))
+
+/* Groups of keys, and the top-level keys that are not in dp_keys. */
+static const char *const dp_groups[] = { "dataplane", "arp", "ip" };
+#define DP_N_GROUPS (sizeof(dp_groups) / sizeof(dp_groups[0]))
+
+void dp_conf_defaults(struct dp_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	ts_conf_defaults(&conf->ts);
+	conf->rx_desc = 1024;
+	conf->tx_desc = 1024;
+	conf->drain_us = 100;
+	snprintf(conf->stats_sock, sizeof(conf->stats_sock), "%s",
+			DP_DEFAULT_STATS_SOCK);
+	dp_parse_prefix(DP_DEFAULT_ADDR, &conf->ports[0].addr,
+			&conf->ports[0].prefix_len);
+	conf->n_ports = 1;
+}
+
+int dp_parse_ipv4(const char *s, uint32_t *addr)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -DP_CONF_ERR_USAGE;
+	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+int dp_parse_prefix(const char *s, uint32_t *addr, uint8_t *prefix_len)
+{
+	const char *slash = strchr(s, '/');
+	char ip[INET_ADDRSTRLEN];
+	char *end;
+	unsigned long len;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip))
+		return -DP_CONF_ERR_USAGE;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || end == slash + 1 || *end != '\0' || len > 32 ||
+			len == 0)
+		return -DP_CONF_ERR_USAGE;
+	if (dp_parse_ipv4(ip, addr) < 0 || *addr == 0)
+		return -DP_CONF_ERR_USAGE;
+	*prefix_len = (uint8_t)len;
+	return 0;
+}
+
+static const struct dp_key *dp_key_find(const char *group, const char *name)
+{
+	for (size_t i = 0; i < DP_N_KEYS; i++)
+		if (strcmp(dp_keys[i].group, group) == 0 &&
+				strcmp(dp_keys[i].name, name) == 0)
+			return &dp_keys[i];
+	return NULL;
+}
+
+/* "a, b, c": the keys valid in @p group, for error messages. */
+static void dp_key_list(const char *group, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (group[0] == '\0') {
+		used = (size_t)snprintf(buf, len, "ports, ");
+		for (size_t g = 0; g < DP_N_GROUPS && used < len; g++)
+			used += (size_t)snprintf(buf + used, len - used, "%s, ",
+					dp_groups[g]);
+	}
+	for (size_t i = 0; i < DP_N_KEYS && used < len; i++)
+		if (strcmp(dp_keys[i].group, group) == 0)
+			used += (size_t)snprintf(buf + used, len - used, "%s, ",
+					dp_keys[i].name);
+	if (used >= 2 && used < len)
+		buf[used - 2] = '\0';
+}
+
+static void dp_key_store(struct dp_conf *conf, const struct dp_key *k,
+		uint64_t v)
+{
+	char *p = (char *)conf + k->off;
+
+	switch (k->size) {
+	case 1: *(uint8_t *)p = (uint8_t)v; break;
+	case 2: *(uint16_t *)p = (uint16_t)v; break;
+	case 4: *(uint32_t *)p = (uint32_t)v; break;
+	default: *(uint64_t *)p = v; break;
+	}
+}
+
+static uint64_t dp_key_value(const struct dp_conf *conf, const struct dp_key *k)
+{
+	const char *p = (const char *)conf + k->off;
+
+	switch (k->size) {
+	case 1: return *(const uint8_t *)p;
+	case 2: return *(const uint16_t *)p;
+	case 4: return *(const uint32_t *)p;
+	default: return *(const uint64_t *)p;
+	}
+}
+
+/* Where an error is reported: "FILE:LINE: key 'G.K'". */
+static int dp_key_error(char *err, size_t len, const char *file,
+		const config_setting_t *s, const char *fmt, const char *what)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	const char *pname = parent ? config_setting_name(parent) : NULL;
+	const char *name = config_setting_name(s);
+
+	snprintf(err, len, "%s:%d: key '%s%s%s': %s%s", file,
+			config_setting_source_line(s),
+			pname ? pname : "", pname ? "." : "",
+			name ? name : "(element)", fmt, what);
+	return -DP_CONF_ERR_USAGE;
+}
+
+static int dp_load_value(struct dp_conf *conf, const struct dp_key *k,
+		const config_setting_t *s, const char *file, char *err,
+		size_t len)
+{
+	char what[160];
+	int t = config_setting_type(s);
+
+	if (k->type == DP_KEY_STRING) {
+		const char *v = config_setting_get_string(s);
+
+		snprintf(what, sizeof(what), "of 1 to %" PRIu64 " characters",
+				k->max);
+		if (t != CONFIG_TYPE_STRING || v == NULL || strlen(v) < k->min ||
+				strlen(v) > k->max)
+			return dp_key_error(err, len, file, s,
+					"expected a string ", what);
+		snprintf((char *)conf + k->off, k->size, "%s", v);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "from %" PRIu64 " to %" PRIu64,
+			k->min, k->max);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return dp_key_error(err, len, file, s,
+				"expected an integer ", what);
+	{
+		long long v = config_setting_get_int64(s);
+
+		if (v < 0 || (uint64_t)v < k->min || (uint64_t)v > k->max)
+			return dp_key_error(err, len, file, s,
+					"expected an integer ", what);
+		dp_key_store(conf, k, (uint64_t)v);
+	}
+	return 0;
+}
+
+static int dp_load_group(struct dp_conf *conf, const char *group,
+		const config_setting_t *g, const char *file, char *err,
+		size_t len)
+{
+	char valid[512];
+	int n = config_setting_length(g);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const struct dp_key *k = dp_key_find(group,
+				config_setting_name(s));
+		int rc;
+
+		if (k == NULL) {
+			dp_key_list(group, valid, sizeof(valid));
+			return dp_key_error(err, len, file, s,
+					"unknown key; valid keys here: ", valid);
+		}
+		rc = dp_load_value(conf, k, s, file, err, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int dp_load_port(struct dp_port_conf *p, const config_setting_t *g,
+		const char *file, char *err, size_t len)
+{
+	int n = config_setting_length(g);
+	int have_addr = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const char *v = config_setting_get_string(s);
+
+		if (strcmp(name, "addr") == 0) {
+			if (v == NULL || dp_parse_prefix(v, &p->addr,
+					&p->prefix_len) < 0)
+				return dp_key_error(err, len, file, s,
+					"expected an IPv4 address with prefix ",
+					"length, e.g. \"198.18.0.1/24\"");
+			have_addr = 1;
+		} else if (strcmp(name, "gateway") == 0) {
+			if (v == NULL || dp_parse_ipv4(v, &p->gateway) < 0)
+				return dp_key_error(err, len, file, s,
+					"expected an IPv4 address, ",
+					"e.g. \"198.18.0.254\"");
+		} else {
+			return dp_key_error(err, len, file, s,
+					"unknown key; valid keys here: ",
+					"addr, gateway");
+		}
+	}
+	if (!have_addr)
+		return dp_key_error(err, len, file, g, "missing ",
+				"'addr' (e.g. addr = \"198.18.0.1/24\";)");
+	return 0;
+}
+
+static int dp_load_ports(struct dp_conf *conf, const config_setting_t *s,
+		const char *file, char *err, size_t len)
+{
+	char what[64];
+	int n = config_setting_length(s);
+
+	snprintf(what, sizeof(what), "with 1 to %d groups", DP_MAX_PORTS);
+	if (config_setting_type(s) != CONFIG_TYPE_LIST || n < 1 ||
+			n > DP_MAX_PORTS)
+		return dp_key_error(err, len, file, s, "expected a list ( {...} ) ",
+				what);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		int rc;
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+			return dp_key_error(err, len, file, g,
+					"expected a group ", "{ addr = ...; }");
+		rc = dp_load_port(&conf->ports[i], g, file, err, len);
+		if (rc < 0)
+			return rc;
+	}
+	conf->n_ports = (unsigned int)n;
+	return 0;
+}
+
+static int dp_is_group_name(const char *name)
+{
+	for (size_t g = 0; g < DP_N_GROUPS; g++)
+		if (strcmp(dp_groups[g], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int dp_load_root(struct dp_conf *conf, const config_setting_t *root,
+		const char *file, char *err, size_t len)
+{
+	char valid[512];
+	int n = config_setting_length(root);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(root,
+				(unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct dp_key *k;
+		int rc;
+
+		if (strcmp(name, "ports") == 0) {
+			rc = dp_load_ports(conf, s, file, err, len);
+		} else if (dp_is_group_name(name)) {
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+				return dp_key_error(err, len, file, s,
+					"expected a group ", "{ key = value; }");
+			rc = dp_load_group(conf, name, s, file, err, len);
+		} else if ((k = dp_key_find("", name)) != NULL) {
+			rc = dp_load_value(conf, k, s, file, err, len);
+		} else {
+			dp_key_list("", valid, sizeof(valid));
+			return dp_key_error(err, len, file, s,
+					"unknown key; valid keys here: ", valid);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int dp_conf_load(struct dp_conf *conf, const char *path, char *err,
+		size_t len)
+{
+	config_t cfg;
+	int rc;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			snprintf(err, len, "%s: cannot read the file: %s", path,
+					strerror(errno));
+		else
+			snprintf(err, len, "%s:%d: %s", path,
+					config_error_line(&cfg),
+					config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -DP_CONF_ERR_USAGE;
+	}
+	rc = dp_load_root(conf, config_root_setting(&cfg), path, err, len);
+	config_destroy(&cfg);
+	return rc;
+}
+
+static const char dp_usage[] =
+"Usage: wsgw [EAL options] -- [options]\n"
+"\n"
+"EAL options come first (see the DPDK documentation), for example:\n"
+"  -l 0,1                      lcores; every lcore runs a worker\n"
+"  --vdev net_af_packet0,iface=veth0,qpairs=2   a port on a Linux device\n"
+"  --vdev net_memif0,role=server                a shared-memory port\n"
+"  --in-memory --no-huge       no hugepage files (testing)\n"
+"\n"
+"wsgw options:\n"
+"  --config FILE               read the configuration file FILE (libconfig\n"
+"                              syntax, see docs/configuration.md); the\n"
+"                              options below override it\n"
+"  --addr IP/PREFIX[,gw=IP]    address of the next port (port 0 first,\n"
+"                              repeat for ports 1, 2, ...), with an\n"
+"                              optional default gateway\n"
+"                              (default " DP_DEFAULT_ADDR " on port 0)\n"
+"  --gw IP                     default gateway of port 0\n"
+"  --stats-sock PATH           Unix socket for statistics\n"
+"                              (default " DP_DEFAULT_STATS_SOCK ")\n"
+"  --dump-config               print the effective configuration and exit\n"
+"  --help                      print this help and exit\n"
+"  --version                   print the version and exit\n"
+"\n"
+"Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on a bad\n"
+"option or configuration file.\n";
+
+enum {
+	DP_OPT_CONFIG = 256,
+	DP_OPT_ADDR,
+	DP_OPT_GW,
+	DP_OPT_STATS_SOCK,
+	DP_OPT_DUMP,
+	DP_OPT_HELP,
+	DP_OPT_VERSION,
+};
+
+static const struct option dp_options[] = {
+	{ "config", required_argument, NULL, DP_OPT_CONFIG },
+	{ "addr", required_argument, NULL, DP_OPT_ADDR },
+	{ "gw", required_argument, NULL, DP_OPT_GW },
+	{ "stats-sock", required_argument, NULL, DP_OPT_STATS_SOCK },
+	{ "dump-config", no_argument, NULL, DP_OPT_DUMP },
+	{ "help", no_argument, NULL, DP_OPT_HELP },
+	{ "version", no_argument, NULL, DP_OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "IP/PREFIX" or "IP/PREFIX,gw=IP" into port @p p. */
+static int dp_parse_addr_opt(struct dp_port_conf *p, const char *arg,
+		char *err, size_t len)
+{
+	char buf[96];
+	char *comma;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	comma = strchr(buf, ',');
+	if (comma != NULL)
+		*comma++ = '\0';
+	if (dp_parse_prefix(buf, &p->addr, &p->prefix_len) < 0) {
+		snprintf(err, len, "option --addr: '%s' is not IP/PREFIX "
+				"(e.g. 198.18.0.1/24)", buf);
+		return -DP_CONF_ERR_USAGE;
+	}
+	p->gateway = 0;
+	if (comma == NULL)
+		return 0;
+	if (strncmp(comma, "gw=", 3) != 0 ||
+			dp_parse_ipv4(comma + 3, &p->gateway) < 0) {
+		snprintf(err, len, "option --addr: '%s' is not gw=IP "
+				"(e.g. gw=198.18.0.254)", comma);
+		return -DP_CONF_ERR_USAGE;
+	}
+	return 0;
+}
+
+/* First pass: only --config, so that every other option overrides it. */
+static int dp_conf_args_file(struct dp_conf *conf, int argc, char **argv,
+		char *err, size_t len)
+{
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", dp_options, NULL)) != -1) {
+		if (c != DP_OPT_CONFIG)
+			continue;
+		snprintf(conf->config_file, sizeof(conf->config_file), "%s",
+				optarg);
+		return dp_conf_load(conf, optarg, err, len);
+	}
+	return 0;
+}
+
+int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
+		FILE *out, char *err, size_t len)
+{
+	unsigned int n_addr = 0;
+	int dump = 0;
+	int c, rc;
+
+	rc = dp_conf_args_file(conf, argc, argv, err, len);
+	if (rc < 0)
+		return rc;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", dp_options, NULL)) != -1) {
+		switch (c) {
+		case DP_OPT_CONFIG:
+			break;
+		case DP_OPT_ADDR:
+			if (n_addr == DP_MAX_PORTS) {
+				snprintf(err, len, "option --addr: at most %d "
+						"ports", DP_MAX_PORTS);
+				return -DP_CONF_ERR_USAGE;
+			}
+			rc = dp_parse_addr_opt(&conf->ports[n_addr++], optarg,
+					err, len);
+			if (rc < 0)
+				return rc;
+			if (conf->n_ports < n_addr)
+				conf->n_ports = n_addr;
+			break;
+		case DP_OPT_GW:
+			if (dp_parse_ipv4(optarg, &conf->ports[0].gateway) < 0) {
+				snprintf(err, len, "option --gw: '%s' is not an "
+						"IPv4 address", optarg);
+				return -DP_CONF_ERR_USAGE;
+			}
+			break;
+		case DP_OPT_STATS_SOCK:
+			if (strlen(optarg) == 0 ||
+					strlen(optarg) >= sizeof(conf->stats_sock)) {
+				snprintf(err, len, "option --stats-sock: path must "
+						"have 1 to %d characters",
+						DP_PATH_MAX - 1);
+				return -DP_CONF_ERR_USAGE;
+			}
+			snprintf(conf->stats_sock, sizeof(conf->stats_sock), "%s",
+					optarg);
+			break;
+		case DP_OPT_DUMP:
+			dump = 1;
+			break;
+		case DP_OPT_HELP:
+			fputs(dp_usage, out);
+			return -DP_CONF_ERR_HELP;
+		case DP_OPT_VERSION:
+			fprintf(out, "wsgw %s\n", WSGW_VERSION);
+			return -DP_CONF_ERR_HELP;
+		case ':':
+			snprintf(err, len, "option %s needs a value; see --help",
+					argv[optind - 1]);
+			return -DP_CONF_ERR_USAGE;
+		default:
+			snprintf(err, len, "unknown option '%s'; valid options: "
+					"--config, --addr, --gw, --stats-sock, "
+					"--dump-config, --help, --version",
+					argv[optind - 1]);
+			return -DP_CONF_ERR_USAGE;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s'; see --help",
+				argv[optind]);
+		return -DP_CONF_ERR_USAGE;
+	}
+	if (dump) {
+		dp_conf_dump(conf, out);
+		return -DP_CONF_ERR_HELP;
+	}
+	return 0;
+}
+
+static void dp_ip_text(uint32_t ip, char *buf, size_t len)
+{
+	struct in_addr in = { .s_addr = htonl(ip) };
+
+	inet_ntop(AF_INET, &in, buf, (socklen_t)len);
+}
+
+void dp_conf_dump(const struct dp_conf *conf, FILE *out)
+{
+	const char *group = NULL;
+	char ip[INET_ADDRSTRLEN];
+
+	fprintf(out, "ports = (\n");
+	for (unsigned int i = 0; i < conf->n_ports; i++) {
+		const struct dp_port_conf *p = &conf->ports[i];
+
+		dp_ip_text(p->addr, ip, sizeof(ip));
+		fprintf(out, "  { addr = \"%s/%u\";", ip, p->prefix_len);
+		if (p->gateway != 0) {
+			dp_ip_text(p->gateway, ip, sizeof(ip));
+			fprintf(out, " gateway = \"%s\";", ip);
+		}
+		fprintf(out, " }%s\n", i + 1 < conf->n_ports ? "," : "");
+	}
+	fprintf(out, ");\n");
+	for (size_t i = 0; i < DP_N_KEYS; i++) {
+		const struct dp_key *k = &dp_keys[i];
+
+		if (group == NULL || strcmp(group, k->group) != 0) {
+			if (group != NULL && group[0] != '\0')
+				fprintf(out, "};\n");
+			group = k->group;
+			if (group[0] != '\0')
+				fprintf(out, "%s = {\n", group);
+		}
+		fprintf(out, "%s", group[0] ? "  " : "");
+		if (k->type == DP_KEY_STRING)
+			fprintf(out, "%s = \"%s\";", k->name,
+					(const char *)conf + k->off);
+		else
+			fprintf(out, "%s = %" PRIu64 ";", k->name,
+					dp_key_value(conf, k));
+		fprintf(out, "  # %s\n", k->desc);
+	}
+	if (group != NULL && group[0] != '\0')
+		fprintf(out, "};\n");
+}

@@ -1,0 +1,182 @@
+/**
+ * @file
+ * The worker: one per lcore, pinned, run to completion.
+ *
+ * dp_worker_main: rx burst on each port -> ts_input -> (replies buffered in
+ * the stack) -> ts_flush -> rte_eth_tx_burst; every drain interval the
+ * inter-worker neighbour ring and the stack's timers are served.
+ */
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "dp.h"
+
+#define DP_NEIGH_RING_SIZE 1024
+#define DP_TX_RETRIES 2
+
+static uint16_t dp_tx(void *arg, uint16_t port, uint16_t queue,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = 0;
+
+	RTE_SET_USED(arg);
+	for (int i = 0; i <= DP_TX_RETRIES && sent < n; i++)
+		sent += rte_eth_tx_burst(port, queue, pkts + sent,
+				(uint16_t)(n - sent));
+	return sent;
+}
+
+/* Pass what this worker learned from ARP to every other worker. */
+static void dp_neigh_share(void *arg, uint8_t ifidx, uint32_t ip,
+		const struct rte_ether_addr *mac)
+{
+	struct dp_worker *self = arg;
+	struct dp_neigh_msg msg = { .ip = ip, .mac = *mac, .ifidx = ifidx };
+
+	for (uint16_t i = 0; i < dp.n_workers; i++) {
+		struct dp_worker *w = &dp.workers[i];
+
+		if (w == self)
+			continue;
+		if (rte_ring_enqueue_elem(w->neigh_ring, &msg, sizeof(msg)) == 0)
+			self->stats[DP_STAT_NEIGH_TX]++;
+		else
+			self->stats[DP_STAT_NEIGH_RING_FULL]++;
+	}
+}
+
+static void dp_neigh_drain(struct dp_worker *w, uint64_t tsc)
+{
+	struct dp_neigh_msg msgs[DP_BURST];
+	unsigned int n;
+
+	n = rte_ring_dequeue_burst_elem(w->neigh_ring, msgs, sizeof(msgs[0]),
+			DP_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		ts_arp_learn(&w->ts, msgs[i].ifidx, msgs[i].ip, &msgs[i].mac,
+				tsc);
+}
+
+static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
+		uint16_t id, unsigned int lcore)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	char name[RTE_RING_NAMESIZE];
+	int rc;
+
+	w->id = id;
+	w->lcore_id = (uint16_t)lcore;
+	w->queue = id;
+	w->drain_tsc = rte_get_tsc_hz() * d->conf.drain_us / 1000000;
+	rc = ts_ctx_init(&w->ts, &d->conf.ts, d->pools[socket] ? d->pools[socket]
+			: d->pools[0], id, rte_get_tsc_hz());
+	if (rc < 0)
+		return -EINVAL;
+	ts_set_tx(&w->ts, dp_tx, w);
+	ts_set_neigh(&w->ts, dp_neigh_share, w);
+	for (uint16_t p = 0; p < d->n_ports; p++) {
+		struct ts_iface_conf ic = {
+			.port_id = d->port_ids[p],
+			.addr = d->conf.ports[p].addr,
+			.prefix_len = d->conf.ports[p].prefix_len,
+			.gateway = d->conf.ports[p].gateway,
+		};
+
+		if (rte_eth_macaddr_get(ic.port_id, &ic.mac) != 0 ||
+				ts_iface_add(&w->ts, &ic, w->queue, socket) < 0)
+			return -ENOMEM;
+	}
+	snprintf(name, sizeof(name), "wsgw_neigh_%u", id);
+	w->neigh_ring = rte_ring_create_elem(name, sizeof(struct dp_neigh_msg),
+			DP_NEIGH_RING_SIZE, socket, RING_F_SC_DEQ);
+	return w->neigh_ring == NULL ? -ENOMEM : 0;
+}
+
+int dp_workers_init(struct dp_main *d)
+{
+	unsigned int lcore;
+	uint16_t id = 0;
+
+	d->workers = rte_zmalloc("wsgw_workers",
+			sizeof(*d->workers) * d->n_workers, RTE_CACHE_LINE_SIZE);
+	if (d->workers == NULL)
+		return -ENOMEM;
+	RTE_LCORE_FOREACH(lcore) {
+		int rc = dp_worker_init(d, &d->workers[id], id, lcore);
+
+		if (rc != 0)
+			return rc;
+		id++;
+	}
+	return 0;
+}
+
+void dp_workers_free(struct dp_main *d)
+{
+	if (d->workers == NULL)
+		return;
+	for (uint16_t i = 0; i < d->n_workers; i++) {
+		ts_ctx_free(&d->workers[i].ts);
+		rte_ring_free(d->workers[i].neigh_ring);
+	}
+	rte_free(d->workers);
+	d->workers = NULL;
+}
+
+/* The worker of lcore @p lcore, found once before the loop. */
+static struct dp_worker *dp_worker_of(unsigned int lcore)
+{
+	for (uint16_t i = 0; i < dp.n_workers; i++)
+		if (dp.workers[i].lcore_id == lcore)
+			return &dp.workers[i];
+	return NULL;
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = dp_worker_of(rte_lcore_id());
+	const uint16_t n_ports = dp.n_ports;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t next_drain = 0;
+
+	RTE_SET_USED(arg);
+	if (w == NULL)
+		return -EINVAL;
+	if (w->id == 0) {
+		for (uint8_t p = 0; p < n_ports; p++)
+			ts_arp_announce(&w->ts, p, rte_rdtsc());
+		ts_flush(&w->ts);
+	}
+	while (!dp_quit_requested()) {
+		uint64_t tsc = rte_rdtsc();
+		uint16_t got = 0;
+
+		for (uint8_t p = 0; p < n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(dp.port_ids[p], w->queue,
+					pkts, DP_BURST);
+
+			if (n == 0)
+				continue;
+			ts_input(&w->ts, p, pkts, n, tsc);
+			got += n;
+		}
+		w->stats[DP_STAT_LOOPS]++;
+		if (got != 0) {
+			w->stats[DP_STAT_BUSY_LOOPS]++;
+			ts_flush(&w->ts);
+		}
+		if (unlikely(tsc >= next_drain)) {
+			next_drain = tsc + w->drain_tsc;
+			dp_neigh_drain(w, tsc);
+			ts_timers(&w->ts, tsc);
+			ts_flush(&w->ts);
+		}
+	}
+	ts_flush(&w->ts);
+	return 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install every build, test and benchmark dependency of wsgw on Debian 12.
+# Idempotent: packages already present are left as they are.
+set -euo pipefail
+
+PKGS=(
+	build-essential pkg-config meson ninja-build clang
+	libdpdk-dev dpdk dpdk-dev libnuma-dev libpcap-dev libbpf-dev libxdp-dev libelf-dev
+	libssl-dev libjemalloc-dev libcmocka-dev libbenchmark-dev
+	libconfig-dev
+	iproute2 ethtool iputils-ping iputils-arping procps psmisc kmod
+	python3 python3-scapy python3-websockets tshark
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+		|| missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

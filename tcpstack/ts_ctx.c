@@ -1,0 +1,188 @@
+/**
+ * @file
+ * Worker context life cycle, interfaces, the transmit buffers, timers and
+ * the statistics names.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "ts_priv.h"
+
+#define TS_SCAN_INTERVAL_MS 10
+
+#define TS_STAT_DESC_(id, name, desc) { name, desc },
+static const struct ts_stat_desc ts_stat_descs[TS_STAT__COUNT] = {
+	TS_STATS_COUNTERS(TS_STAT_DESC_)
+	TS_STATS_DROPS(TS_STAT_DESC_)
+};
+#undef TS_STAT_DESC_
+
+const struct ts_stat_desc *ts_stat_desc(unsigned int id)
+{
+	return id < TS_STAT__COUNT ? &ts_stat_descs[id] : NULL;
+}
+
+int ts_stat_is_drop(unsigned int id)
+{
+	return id >= TS_STAT_DROP_ETH_SHORT && id < TS_STAT__COUNT;
+}
+
+void ts_conf_defaults(struct ts_conf *conf)
+{
+	conf->arp_entries = 1024;
+	conf->arp_timeout_ms = 60000;
+	conf->arp_retry_ms = 1000;
+	conf->arp_retries = 3;
+	conf->arp_queue_len = TS_ARP_QUEUE_MAX;
+	conf->ip_ttl = 64;
+}
+
+static uint64_t ts_ms_to_tsc(uint64_t ms, uint64_t hz)
+{
+	return ms * hz / 1000;
+}
+
+int ts_ctx_init(struct ts_ctx *ctx, const struct ts_conf *conf,
+		struct rte_mempool *pool, uint16_t worker_id, uint64_t tsc_hz)
+{
+	if (conf->arp_queue_len == 0 || conf->arp_queue_len > TS_ARP_QUEUE_MAX ||
+			conf->arp_entries == 0 || conf->ip_ttl == 0 ||
+			conf->arp_retries == 0 || tsc_hz == 0)
+		return -TS_ERR_INVAL;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->pool = pool;
+	ctx->worker_id = worker_id;
+	ctx->tsc_hz = tsc_hz;
+	ctx->ip_ttl = conf->ip_ttl;
+	ctx->arp_retries = conf->arp_retries;
+	ctx->arp_queue_len = conf->arp_queue_len;
+	ctx->arp_timeout_tsc = ts_ms_to_tsc(conf->arp_timeout_ms, tsc_hz);
+	ctx->arp_retry_tsc = ts_ms_to_tsc(conf->arp_retry_ms, tsc_hz);
+	ctx->arp_entries = conf->arp_entries;
+	return 0;
+}
+
+void ts_set_tx(struct ts_ctx *ctx, ts_tx_fn fn, void *arg)
+{
+	ctx->tx = fn;
+	ctx->tx_arg = arg;
+}
+
+void ts_set_neigh(struct ts_ctx *ctx, ts_neigh_fn fn, void *arg)
+{
+	ctx->neigh = fn;
+	ctx->neigh_arg = arg;
+}
+
+int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
+		uint16_t tx_queue, int socket)
+{
+	struct ts_iface *ifc;
+	int rc;
+
+	if (ctx->n_ifs == TS_MAX_IFACES || conf->prefix_len > 32 ||
+			conf->addr == 0)
+		return -TS_ERR_INVAL;
+	ifc = &ctx->ifs[ctx->n_ifs];
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->conf = *conf;
+	ifc->netmask = conf->prefix_len == 0 ? 0 :
+		UINT32_MAX << (32 - conf->prefix_len);
+	ifc->tx_queue = tx_queue;
+	rc = ts_arp_table_init(&ifc->arp, ctx->arp_entries, socket);
+	if (rc < 0)
+		return rc;
+	return ctx->n_ifs++;
+}
+
+void ts_iface_flush(struct ts_ctx *ctx, struct ts_iface *ifc)
+{
+	uint16_t n = ifc->tx_n;
+	uint16_t sent;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += ifc->tx_buf[i]->pkt_len;
+	sent = ctx->tx(ctx->tx_arg, ifc->conf.port_id, ifc->tx_queue,
+			ifc->tx_buf, n);
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= ifc->tx_buf[i]->pkt_len;
+		ts_drop(ctx, ifc->tx_buf[i], TS_STAT_DROP_TX_FULL);
+	}
+	ts_count(ctx, TS_STAT_TX_PKTS, sent);
+	ts_count(ctx, TS_STAT_TX_BYTES, bytes);
+	ifc->tx_n = 0;
+}
+
+void ts_flush(struct ts_ctx *ctx)
+{
+	for (uint8_t i = 0; i < ctx->n_ifs; i++)
+		ts_iface_flush(ctx, &ctx->ifs[i]);
+}
+
+void ts_timers(struct ts_ctx *ctx, uint64_t tsc)
+{
+	if (likely(tsc < ctx->next_scan_tsc))
+		return;
+	ctx->next_scan_tsc = tsc + ts_ms_to_tsc(TS_SCAN_INTERVAL_MS,
+			ctx->tsc_hz);
+	for (uint8_t i = 0; i < ctx->n_ifs; i++)
+		ts_arp_timers(ctx, &ctx->ifs[i], tsc);
+}
+
+void ts_ctx_free(struct ts_ctx *ctx)
+{
+	for (uint8_t i = 0; i < ctx->n_ifs; i++) {
+		struct ts_iface *ifc = &ctx->ifs[i];
+
+		rte_pktmbuf_free_bulk(ifc->tx_buf, ifc->tx_n);
+		ifc->tx_n = 0;
+		ts_arp_table_free(ctx, &ifc->arp);
+	}
+	ctx->n_ifs = 0;
+}
+
+void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
+		uint16_t n, uint64_t tsc)
+{
+	struct ts_iface *ifc = &ctx->ifs[ifidx];
+	uint16_t i;
+
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		ts_count(ctx, TS_STAT_RX_PKTS, 1);
+		ts_count(ctx, TS_STAT_RX_BYTES, m->pkt_len);
+		if (unlikely(m->data_len < sizeof(*eh))) {
+			ts_drop(ctx, m, TS_STAT_DROP_ETH_SHORT);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(!rte_is_same_ether_addr(&eh->dst_addr,
+				&ifc->conf.mac) &&
+				!rte_is_broadcast_ether_addr(&eh->dst_addr))) {
+			ts_drop(ctx, m, TS_STAT_DROP_ETH_NOT_FOR_US);
+			continue;
+		}
+		switch (eh->ether_type) {
+		case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+			ts_ipv4_input(ctx, ifc, m, tsc);
+			break;
+		case RTE_BE16(RTE_ETHER_TYPE_ARP):
+			ts_arp_input(ctx, ifc, m, tsc);
+			break;
+		default:
+			ts_drop(ctx, m, TS_STAT_DROP_ETH_TYPE);
+			break;
+		}
+	}
+}

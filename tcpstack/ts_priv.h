@@ -1,0 +1,57 @@
+/**
+ * @file
+ * Helpers shared by the stack's files: the one drop path, the transmit
+ * buffer, and the per-layer entry points not exported in ts.h.
+ */
+#ifndef TS_PRIV_H
+#define TS_PRIV_H
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "ts.h"
+
+static inline void ts_count(struct ts_ctx *ctx, enum ts_stat id, uint64_t n)
+{
+	ctx->stats.v[id] += n;
+}
+
+/** The single exit for a packet we will not process: count, then free. */
+static inline void ts_drop(struct ts_ctx *ctx, struct rte_mbuf *m,
+		enum ts_stat reason)
+{
+	ctx->stats.v[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+void ts_iface_flush(struct ts_ctx *ctx, struct ts_iface *ifc);
+
+/** Queue a complete frame for transmission on @p ifc. */
+static inline void ts_tx(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m)
+{
+	ifc->tx_buf[ifc->tx_n++] = m;
+	if (unlikely(ifc->tx_n == TS_TX_BURST))
+		ts_iface_flush(ctx, ifc);
+}
+
+static inline int ts_ip_on_link(const struct ts_iface *ifc, uint32_t ip)
+{
+	return ((ip ^ ifc->conf.addr) & ifc->netmask) == 0;
+}
+
+void ts_arp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m, uint64_t tsc);
+void ts_arp_timers(struct ts_ctx *ctx, struct ts_iface *ifc, uint64_t tsc);
+int ts_arp_table_init(struct ts_arp_table *t, uint32_t entries, int socket);
+void ts_arp_table_free(struct ts_ctx *ctx, struct ts_arp_table *t);
+void ts_ipv4_input(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m, uint64_t tsc);
+/** Answer the IPv4 packet in @p m back to its source, in place. */
+void ts_ipv4_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m, uint64_t tsc);
+void ts_icmp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc);
+
+#endif /* TS_PRIV_H */

@@ -1,0 +1,188 @@
+/**
+ * @file
+ * Types of the userspace stack: per-worker context, interfaces, the ARP
+ * cache and the statistics table. Functions are in ts.h.
+ */
+#ifndef TS_TYPES_H
+#define TS_TYPES_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+/** Interfaces (DPDK ports) one stack context drives. */
+#define TS_MAX_IFACES 4
+/** Packets a transmit buffer holds before it is flushed. */
+#define TS_TX_BURST 32
+/** Packets one ARP entry may hold while its address is resolved. */
+#define TS_ARP_QUEUE_MAX 8
+
+/**
+ * Statistics, defined once: X(enum suffix, name, description).
+ * Drop reasons come last, each counts packets freed for that reason.
+ * New counters are only ever appended within their group.
+ */
+#define TS_STATS_COUNTERS(X) \
+	X(RX_PKTS, "rx_packets", "frames received") \
+	X(RX_BYTES, "rx_bytes", "bytes received") \
+	X(TX_PKTS, "tx_packets", "frames handed to the port") \
+	X(TX_BYTES, "tx_bytes", "bytes handed to the port") \
+	X(ARP_RX_REQUEST, "arp_rx_requests", "ARP requests received") \
+	X(ARP_RX_REPLY, "arp_rx_replies", "ARP replies received") \
+	X(ARP_TX_REQUEST, "arp_tx_requests", "ARP requests sent") \
+	X(ARP_TX_REPLY, "arp_tx_replies", "ARP replies sent") \
+	X(ARP_LEARNED, "arp_learned", "ARP entries learned or refreshed") \
+	X(IP_RX, "ip_rx_packets", "IPv4 packets accepted for us") \
+	X(ICMP_ECHO_RX, "icmp_echo_requests", "ICMP echo requests received") \
+	X(ICMP_ECHO_TX, "icmp_echo_replies", "ICMP echo replies sent")
+
+#define TS_STATS_DROPS(X) \
+	X(DROP_ETH_SHORT, "drop_eth_short", "frame shorter than an Ethernet header") \
+	X(DROP_ETH_NOT_FOR_US, "drop_eth_not_for_us", "destination MAC neither ours nor broadcast") \
+	X(DROP_ETH_TYPE, "drop_eth_type", "EtherType other than IPv4 and ARP") \
+	X(DROP_ARP_MALFORMED, "drop_arp_malformed", "ARP packet short or not Ethernet/IPv4") \
+	X(DROP_ARP_NOT_FOR_US, "drop_arp_not_for_us", "ARP request for another address") \
+	X(DROP_ARP_UNRESOLVED, "drop_arp_unresolved", "next hop did not answer ARP") \
+	X(DROP_ARP_QUEUE_FULL, "drop_arp_queue_full", "too many packets waiting on one ARP resolution") \
+	X(DROP_ARP_TABLE_FULL, "drop_arp_table_full", "no free ARP cache entry") \
+	X(DROP_IP_SHORT, "drop_ip_short", "shorter than an IPv4 header") \
+	X(DROP_IP_VERSION, "drop_ip_version", "IP version not 4") \
+	X(DROP_IP_HDR_LEN, "drop_ip_hdr_len", "IPv4 header length below 20 or beyond the packet") \
+	X(DROP_IP_LEN, "drop_ip_len", "IPv4 total length beyond the frame or below the header") \
+	X(DROP_IP_CKSUM, "drop_ip_cksum", "bad IPv4 header checksum") \
+	X(DROP_IP_FRAGMENT, "drop_ip_fragment", "IPv4 fragment (reassembly not supported)") \
+	X(DROP_IP_OPTIONS, "drop_ip_options", "IPv4 option other than NOP and EOL") \
+	X(DROP_IP_NOT_FOR_US, "drop_ip_not_for_us", "destination address not ours") \
+	X(DROP_IP_BAD_SRC, "drop_ip_bad_src", "source address broadcast, multicast, loopback or zero") \
+	X(DROP_IP_PROTO, "drop_ip_proto", "IP protocol not handled") \
+	X(DROP_ICMP_SHORT, "drop_icmp_short", "ICMP message shorter than its header") \
+	X(DROP_ICMP_CKSUM, "drop_icmp_cksum", "bad ICMP checksum") \
+	X(DROP_ICMP_TYPE, "drop_icmp_type", "ICMP type not handled") \
+	X(DROP_NO_ROUTE, "drop_no_route", "destination off-link and no gateway") \
+	X(DROP_NO_MBUF, "drop_no_mbuf", "mbuf pool empty") \
+	X(DROP_TX_FULL, "drop_tx_full", "port transmit queue full")
+
+#define TS_STAT_ENUM_(id, name, desc) TS_STAT_##id,
+enum ts_stat {
+	TS_STATS_COUNTERS(TS_STAT_ENUM_)
+	TS_STATS_DROPS(TS_STAT_ENUM_)
+	TS_STAT__COUNT
+};
+#undef TS_STAT_ENUM_
+
+/** Name and description of one statistic. */
+struct ts_stat_desc {
+	const char *name;
+	const char *desc;
+};
+
+/** Per-worker counters: written by the owning worker only. */
+struct ts_stats {
+	uint64_t v[TS_STAT__COUNT];
+} __rte_cache_aligned;
+
+/** Error codes of the stack; functions return 0 or the negative value. */
+enum ts_err {
+	TS_OK = 0,
+	TS_ERR_INVAL = 1,   /**< bad argument */
+	TS_ERR_NOMEM = 2,   /**< allocation at set-up failed */
+	TS_ERR_FULL = 3,    /**< a bounded table or queue is full */
+};
+
+/** Static configuration of an interface, in host byte order. */
+struct ts_iface_conf {
+	uint16_t port_id;            /**< DPDK port */
+	struct rte_ether_addr mac;   /**< our MAC on that port */
+	uint32_t addr;               /**< our IPv4 address */
+	uint8_t prefix_len;          /**< 0..32 */
+	uint32_t gateway;            /**< default gateway, 0 for none */
+};
+
+/** Tunables shared by every worker's context. */
+struct ts_conf {
+	uint32_t arp_entries;        /**< ARP cache entries per interface */
+	uint32_t arp_timeout_ms;     /**< an entry is reachable this long */
+	uint32_t arp_retry_ms;       /**< between requests while resolving */
+	uint8_t arp_retries;         /**< requests before giving up */
+	uint8_t arp_queue_len;       /**< 1..TS_ARP_QUEUE_MAX */
+	uint8_t ip_ttl;              /**< TTL of packets we send */
+};
+
+/** ARP entry states; zero is a free slot. */
+enum ts_arp_state {
+	TS_ARP_FREE = 0,
+	TS_ARP_INCOMPLETE,   /**< request sent, no answer yet */
+	TS_ARP_REACHABLE,    /**< confirmed until ->deadline */
+	TS_ARP_PROBE,        /**< past its lifetime, still used, re-asked */
+};
+
+struct ts_arp_entry {
+	uint32_t ip;                 /**< host order */
+	uint8_t state;               /**< enum ts_arp_state */
+	uint8_t retries;             /**< requests sent in this state */
+	uint8_t n_pending;
+	uint8_t pad_;
+	struct rte_ether_addr mac;
+	uint16_t pad2_;
+	uint64_t deadline;           /**< TSC of the next state change */
+	struct rte_mbuf *pending[TS_ARP_QUEUE_MAX];
+};
+
+struct ts_arp_table {
+	struct ts_arp_entry *slots;  /**< open addressing, linear probing */
+	uint32_t mask;               /**< slots - 1, a power of two minus one */
+	uint32_t used;
+	uint32_t max_used;           /**< the configured entry limit */
+};
+
+struct ts_ctx;
+
+/**
+ * Hands @p n packets to the port; returns how many it took. The stack
+ * counts and frees the rest.
+ */
+typedef uint16_t (*ts_tx_fn)(void *arg, uint16_t port_id, uint16_t queue,
+		struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Tells the other workers of an address learned from ARP, so that every
+ * worker can reach a neighbour whatever queue its ARP reply arrived on.
+ */
+typedef void (*ts_neigh_fn)(void *arg, uint8_t ifidx, uint32_t ip,
+		const struct rte_ether_addr *mac);
+
+/** One interface as seen by one worker. */
+struct ts_iface {
+	struct ts_iface_conf conf;
+	uint32_t netmask;            /**< host order, from prefix_len */
+	uint16_t tx_queue;           /**< this worker's queue on the port */
+	uint16_t tx_n;
+	struct rte_mbuf *tx_buf[TS_TX_BURST];
+	struct ts_arp_table arp;
+} __rte_cache_aligned;
+
+/** Per-worker stack context; one per lcore, touched by it alone. */
+struct ts_ctx {
+	struct ts_stats stats;
+	struct ts_iface ifs[TS_MAX_IFACES];
+	uint8_t n_ifs;
+	uint8_t ip_ttl;
+	uint8_t arp_retries;
+	uint8_t arp_queue_len;
+	uint16_t worker_id;
+	uint16_t ip_id;              /**< next IPv4 identification */
+	uint32_t arp_entries;        /**< ARP cache size per interface */
+	uint64_t tsc_hz;
+	uint64_t arp_timeout_tsc;
+	uint64_t arp_retry_tsc;
+	uint64_t next_scan_tsc;      /**< when ts_timers next walks the tables */
+	struct rte_mempool *pool;    /**< for packets the stack originates */
+	ts_tx_fn tx;
+	void *tx_arg;
+	ts_neigh_fn neigh;
+	void *neigh_arg;
+} __rte_cache_aligned;
+
+#endif /* TS_TYPES_H */
