@@ -171,18 +171,33 @@ static uint64_t dp_key_value(const struct dp_conf *conf, const struct dp_key *k)
 	}
 }
 
-/* Where an error is reported: "FILE:LINE: key 'G.K'". */
+/* "arp.entries", "ports[1].gateway": where @p s stands in the file. */
+static void dp_key_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	const char *name = config_setting_name(s);
+	size_t used;
+
+	buf[0] = '\0';
+	if (parent == NULL)
+		return;                /* the root has no name */
+	dp_key_path(parent, buf, len);
+	used = strlen(buf);
+	if (name == NULL)
+		snprintf(buf + used, len - used, "[%d]", config_setting_index(s));
+	else
+		snprintf(buf + used, len - used, "%s%s", used ? "." : "", name);
+}
+
+/* Where an error is reported: "FILE:LINE: key 'G.K': ...". */
 static int dp_key_error(char *err, size_t len, const char *file,
 		const config_setting_t *s, const char *fmt, const char *what)
 {
-	const config_setting_t *parent = config_setting_parent(s);
-	const char *pname = parent ? config_setting_name(parent) : NULL;
-	const char *name = config_setting_name(s);
+	char path[128];
 
-	snprintf(err, len, "%s:%d: key '%s%s%s': %s%s", file,
-			config_setting_source_line(s),
-			pname ? pname : "", pname ? "." : "",
-			name ? name : "(element)", fmt, what);
+	dp_key_path(s, path, sizeof(path));
+	snprintf(err, len, "%s:%d: key '%s': %s%s", file,
+			config_setting_source_line(s), path, fmt, what);
 	return -DP_CONF_ERR_USAGE;
 }
 

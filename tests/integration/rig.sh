@@ -1,0 +1,163 @@
+# The namespace rig, sourced by the integration tests and scripts/run.sh.
+#
+# Two network namespaces joined by a veth pair: the gateway's end carries
+# no kernel address (wsgw drives it through af_packet), the peer's end is a
+# plain Linux host. Everything is torn down on exit, failure included.
+#
+#   rig_up                 create namespaces, veth, addresses
+#   gw_start [wsgw opts]   start wsgw in the gateway namespace, wait ready
+#   gw_stop                SIGTERM, wait, return wsgw's exit status
+#   peer CMD...            run a command in the peer namespace
+#   gw_stat NAME           one counter from wsgw's statistics
+#   check NAME COND...     record a pass or a failure
+#   rig_finish             print the summary line, exit 0 or 1
+
+RIG_ID=${RIG_ID:-$$}
+NS_GW=wsgw-gw-$RIG_ID
+NS_PEER=wsgw-peer-$RIG_ID
+VETH_GW=wg$RIG_ID
+VETH_PEER=wp$RIG_ID
+GW_IP=${GW_IP:-198.18.0.1}
+PEER_IP=${PEER_IP:-198.18.0.2}
+PREFIX=24
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+WSGW=$BUILD/dataplane/wsgw
+WSGWCTL=$BUILD/control/wsgwctl
+PY=/usr/bin/python3
+RIG_TMP=$(mktemp -d /tmp/wsgw-rig.XXXXXX)
+STATS_SOCK=${STATS_SOCK:-$RIG_TMP/wsgw.sock}
+GW_LOG=$RIG_TMP/wsgw.log
+GW_PID=
+# EAL memory for tests: no hugepage files to leak, no shared config.
+GW_EAL_MEM=${GW_EAL_MEM:---no-huge --no-shconf -m 512}
+GW_READY_TIMEOUT=${GW_READY_TIMEOUT:-30}
+RIG_PASSED=0
+RIG_FAILED=0
+
+rig_log() { echo "[$(date +%T)] $*"; }
+
+rig_down() {
+	local rc=$?
+	if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
+		kill -KILL "$GW_PID" 2>/dev/null
+		wait "$GW_PID" 2>/dev/null
+	fi
+	# Children started in the namespaces (ping, servers) go with them.
+	for ns in "$NS_GW" "$NS_PEER"; do
+		if ip netns pids "$ns" >/dev/null 2>&1; then
+			ip netns pids "$ns" | xargs -r kill -KILL 2>/dev/null
+			ip netns del "$ns" 2>/dev/null
+		fi
+	done
+	rm -f /dev/hugepages/wsgw"$RIG_ID"* 2>/dev/null
+	if [ "$rc" -ne 0 ] && [ -f "$GW_LOG" ]; then
+		echo "--- wsgw log (last 30 lines) ---"
+		tail -30 "$GW_LOG"
+	fi
+	rm -rf "$RIG_TMP"
+	return "$rc"
+}
+
+rig_must() { "$@" || { echo "rig: failed: $*"; exit 1; }; }
+
+rig_up() {
+	trap rig_down EXIT
+	trap 'exit 130' INT TERM
+	[ "$(id -u)" -eq 0 ] || { echo "rig: needs root (namespaces)"; exit 1; }
+	[ -x "$WSGW" ] || { echo "rig: $WSGW not built"; exit 1; }
+	rig_must ip netns add "$NS_GW"
+	rig_must ip netns add "$NS_PEER"
+	rig_must ip link add "$VETH_GW" type veth peer name "$VETH_PEER"
+	rig_must ip link set "$VETH_GW" netns "$NS_GW"
+	rig_must ip link set "$VETH_PEER" netns "$NS_PEER"
+	for ns in "$NS_GW" "$NS_PEER"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		rig_must ip -n "$ns" link set lo up
+	done
+	rig_must ip -n "$NS_PEER" addr add "$PEER_IP/$PREFIX" dev "$VETH_PEER"
+	# Offloads off on both ends, or af_packet sees partial checksums and
+	# 64 KB segments.
+	ip netns exec "$NS_PEER" ethtool -K "$VETH_PEER" tx off tso off gso off \
+		gro off >/dev/null 2>&1
+	ip netns exec "$NS_GW" ethtool -K "$VETH_GW" tx off tso off gso off \
+		gro off rx off >/dev/null 2>&1
+	ip -n "$NS_GW" link set "$VETH_GW" up
+	ip -n "$NS_PEER" link set "$VETH_PEER" up
+}
+
+# gw_start [wsgw options after --]; EAL options come from GW_EAL_ARGS.
+gw_start() {
+	local lcores=${GW_LCORES:-0}
+	local qpairs
+	qpairs=$(echo "$lcores" | tr ',' '\n' | wc -l)
+	: >"$GW_LOG"
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_GW" "$WSGW" -l "$lcores" $GW_EAL_MEM --no-pci \
+		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
+		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$qpairs" \
+		-- --stats-sock "$STATS_SOCK" "$@" >"$GW_LOG" 2>&1 &
+	GW_PID=$!
+	gw_wait_ready
+}
+
+# Wait, bounded, for wsgw's "ready" line; fail at once if it died.
+gw_wait_ready() {
+	local deadline=$((SECONDS + GW_READY_TIMEOUT))
+	while ! grep -q '^wsgw: ready' "$GW_LOG"; do
+		if ! kill -0 "$GW_PID" 2>/dev/null; then
+			echo "rig: wsgw exited during start-up:"
+			cat "$GW_LOG"
+			exit 1
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "rig: wsgw not ready after ${GW_READY_TIMEOUT}s"
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# The MAC wsgw reported for port 0.
+gw_mac() {
+	sed -n 's/^wsgw: port 0 mac \([0-9A-Fa-f:]*\) .*/\1/p' "$GW_LOG" | head -1
+}
+
+# SIGTERM; returns wsgw's exit status, or 137 when it needed a SIGKILL
+# after GW_STOP_DEADLINE seconds.
+gw_stop() {
+	local deadline=${GW_STOP_DEADLINE:-1} rc watchdog
+	kill -TERM "$GW_PID"
+	(sleep "$deadline"; kill -KILL "$GW_PID" 2>/dev/null) &
+	watchdog=$!
+	wait "$GW_PID"
+	rc=$?
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+	GW_PID=
+	return "$rc"
+}
+
+peer() { ip netns exec "$NS_PEER" "$@"; }
+
+gw_stat() {
+	"$WSGWCTL" -s "$STATS_SOCK" stats | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# check NAME test-expression...: record the outcome, keep going.
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		RIG_PASSED=$((RIG_PASSED + 1))
+		echo "PASS $name"
+	else
+		RIG_FAILED=$((RIG_FAILED + 1))
+		echo "FAIL $name (${*})"
+	fi
+}
+
+rig_finish() {
+	echo "$(basename "$0"): $RIG_PASSED passed, $RIG_FAILED failed"
+	[ "$RIG_FAILED" -eq 0 ]
+}
