@@ -167,7 +167,7 @@ static inline int ws_utf8_drive(uint32_t *state, const uint8_t *p, size_t n,
 #define WS_U8_OVERLONG_2 (1 << 5)
 #define WS_U8_TOO_LARGE_1000 (1 << 6)
 #define WS_U8_OVERLONG_4 (1 << 6)
-#define WS_U8_TWO_CONTS (1 << 7)
+#define WS_U8_TWO_CONTS (-128)  /* bit 7, negative so tables fit a char */
 #define WS_U8_CARRY (WS_U8_TOO_SHORT | WS_U8_TOO_LONG | WS_U8_TWO_CONTS)
 #define WS_U8_LARGE (WS_U8_CARRY | WS_U8_TOO_LARGE | WS_U8_TOO_LARGE_1000)
 #define WS_U8_CONT_ANY (WS_U8_TOO_LONG | WS_U8_OVERLONG_2 | WS_U8_TWO_CONTS)

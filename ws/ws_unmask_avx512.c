@@ -15,6 +15,19 @@ void ws_unmask_avx512(uint8_t *dst, const uint8_t *src, size_t len,
 	__m512i kv = _mm512_set1_epi32((int)k);
 	size_t i = 0;
 
+	/*
+	 * Long runs: one masked block up to a 64-byte boundary of dst, so
+	 * that no store of the loop splits a cache line.
+	 */
+	if (len >= 1024 && ((uintptr_t)dst & 63) != 0) {
+		i = 64 - ((uintptr_t)dst & 63);
+		__mmask64 m = ((__mmask64)1 << i) - 1;
+
+		_mm512_mask_storeu_epi8(dst, m, _mm512_xor_si512(
+					_mm512_maskz_loadu_epi8(m, src), kv));
+		k = ws_mask_rotate(key, phase + i);
+		kv = _mm512_set1_epi32((int)k);
+	}
 	for (; i + 256 <= len; i += 256) {
 		__m512i a = _mm512_loadu_si512(src + i);
 		__m512i b = _mm512_loadu_si512(src + i + 64);
