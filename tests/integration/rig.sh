@@ -161,3 +161,117 @@ rig_finish() {
 	echo "$(basename "$0"): $RIG_PASSED passed, $RIG_FAILED failed"
 	[ "$RIG_FAILED" -eq 0 ]
 }
+
+# --- TCP tests (tests/integration/pending/test_tcp_*.sh, bench/tcp_veth.sh)
+#
+# TCP_TARGET=wsgw (default): wsgw's --tcp-echo / --tcp-discard services.
+# TCP_TARGET=kernel: tcp_echo_server.py in the gateway namespace, on a
+# kernel address given to the gateway's veth for that run only; the same
+# clients, as a check of the tools and as a baseline.
+#
+#   tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
+#   tcp_server_start NS ARGS...   tcp_echo_server.py in NS, wait listening
+#   tcp_server_stop               SIGTERM it; its totals line is printed
+#   tcp_idle SECONDS              bounded wait: no connection left open
+#   stat_is NAME OP VALUE         a wsgw counter compared, e.g. -eq 0
+TCP_TARGET=${TCP_TARGET:-wsgw}
+TCP_TOOLS=$ROOT/tests/integration
+TCP_TIME_WAIT_MS=${TCP_TIME_WAIT_MS:-100}
+TCP_SRV_PID=
+TCP_SRV_LOG=$RIG_TMP/tcp_server.log
+
+tcp_server_start() {   # tcp_server_start NS tcp_echo_server.py-args...
+	local ns=$1 deadline=$((SECONDS + 10))
+	shift
+	ip netns exec "$ns" "$PY" "$TCP_TOOLS/tcp_echo_server.py" "$@" \
+		>"$TCP_SRV_LOG" 2>&1 &
+	TCP_SRV_PID=$!
+	until grep -q '^tcp_echo_server: listening' "$TCP_SRV_LOG"; do
+		kill -0 "$TCP_SRV_PID" 2>/dev/null ||
+			{ echo "rig: echo server died:"; cat "$TCP_SRV_LOG"; exit 1; }
+		[ "$SECONDS" -lt "$deadline" ] ||
+			{ echo "rig: echo server not listening after 10s"; exit 1; }
+		sleep 0.05
+	done
+}
+
+tcp_server_stop() {
+	local watchdog
+	[ -n "$TCP_SRV_PID" ] || return 0
+	kill -TERM "$TCP_SRV_PID" 2>/dev/null
+	(sleep 3; kill -KILL "$TCP_SRV_PID" 2>/dev/null) &
+	watchdog=$!
+	wait "$TCP_SRV_PID"
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+	TCP_SRV_PID=
+	grep '^tcp_echo_server: conns=' "$TCP_SRV_LOG"
+}
+
+# One total from the echo server's last line, e.g. tcp_server_total conns.
+tcp_server_total() {
+	sed -n "s/^tcp_echo_server: .*\b$1=\([0-9]*\).*/\1/p" "$TCP_SRV_LOG" | tail -1
+}
+
+tcp_target_up() {   # tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
+	local echo_port=$1 discard_port=${2:-} conf=$RIG_TMP/tcp.conf
+	local opts=(--tcp-echo "$echo_port")
+	shift
+	[ $# -gt 0 ] && shift
+	if [ "$TCP_TARGET" = kernel ]; then
+		rig_must ip -n "$NS_GW" addr add "$GW_IP/$PREFIX" dev "$VETH_GW"
+		opts=(--addr "$GW_IP" --echo "$echo_port")
+		[ -n "$discard_port" ] && opts+=(--discard "$discard_port")
+		tcp_server_start "$NS_GW" "${opts[@]}"
+		return
+	fi
+	[ -n "$discard_port" ] && opts+=(--tcp-discard "$discard_port")
+	printf 'tcp = { time_wait_ms = %d; };\n' "$TCP_TIME_WAIT_MS" >"$conf"
+	opts=(--config "$conf" "${opts[@]}" "$@")
+	# Options wsgw does not know exit 2 here: a FAIL line, not a hang.
+	check "wsgw accepts ${opts[*]}" "$WSGW" -- "${opts[@]}" --dump-config
+	if [ "$RIG_FAILED" -gt 0 ]; then
+		rig_finish
+		exit 1
+	fi
+	gw_start "${opts[@]}"
+}
+
+# The gateway's MAC, whichever drives its veth.
+tcp_gw_mac() {
+	if [ "$TCP_TARGET" = kernel ]; then
+		ip -n "$NS_GW" -br link show "$VETH_GW" | awk '{ print $3 }'
+	else
+		gw_mac
+	fi
+}
+
+# Bounded poll until nothing is left open on the gateway: wsgw's tcp_conns
+# and every tcp_state_* gauge at zero, or, on a kernel target, no socket
+# in the gateway namespace but listeners.
+tcp_idle() {   # tcp_idle SECONDS
+	local deadline=$((SECONDS + $1)) left
+	while :; do
+		if [ "$TCP_TARGET" = kernel ]; then
+			left=$(ip netns exec "$NS_GW" ss -Htan state all |
+				awk '$1 != "LISTEN"' | wc -l)
+		else
+			left=$("$WSGWCTL" -s "$STATS_SOCK" stats | awk '
+				$1 == "tcp_conns" || $1 ~ /^tcp_state_/ { s += $2; n++ }
+				END { print n ? s : "missing" }')
+		fi
+		[ "$left" = 0 ] && return 0
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "tcp_idle: still open after $1 s: $left"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+stat_is() {   # stat_is NAME OP VALUE
+	local v
+	v=$(gw_stat "$1")
+	[ -n "$v" ] || { echo "no statistic $1"; return 1; }
+	test "$v" "$2" "$3" || { echo "$1 = $v"; return 1; }
+}
