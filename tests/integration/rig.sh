@@ -177,6 +177,7 @@ rig_finish() {
 TCP_TARGET=${TCP_TARGET:-wsgw}
 TCP_TOOLS=$ROOT/tests/integration
 TCP_TIME_WAIT_MS=${TCP_TIME_WAIT_MS:-100}
+TCP_BACKLOG=${TCP_BACKLOG:-4096}   # the kernel server's listen backlog
 TCP_SRV_PID=
 TCP_SRV_LOG=$RIG_TMP/tcp_server.log
 
@@ -214,21 +215,28 @@ tcp_server_total() {
 }
 
 tcp_target_up() {   # tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
-	local echo_port=$1 discard_port=${2:-} conf=$RIG_TMP/tcp.conf
+	local echo_port=$1 discard_port=${2:-}
 	local opts=(--tcp-echo "$echo_port")
 	shift
 	[ $# -gt 0 ] && shift
 	if [ "$TCP_TARGET" = kernel ]; then
 		rig_must ip -n "$NS_GW" addr add "$GW_IP/$PREFIX" dev "$VETH_GW"
-		opts=(--addr "$GW_IP" --echo "$echo_port")
+		opts=(--addr "$GW_IP" --echo "$echo_port" --backlog "$TCP_BACKLOG")
 		[ -n "$discard_port" ] && opts+=(--discard "$discard_port")
 		tcp_server_start "$NS_GW" "${opts[@]}"
 		return
 	fi
 	[ -n "$discard_port" ] && opts+=(--tcp-discard "$discard_port")
+	tcp_gw_start "${opts[@]}" "$@"
+}
+
+# gw_start with a configuration file setting TIME_WAIT to TCP_TIME_WAIT_MS,
+# after checking that wsgw accepts the options: those it does not know exit
+# 2 here, which ends the test with a FAIL line rather than a hang.
+tcp_gw_start() {   # tcp_gw_start wsgw-options...
+	local conf=$RIG_TMP/tcp.conf opts
 	printf 'tcp = { time_wait_ms = %d; };\n' "$TCP_TIME_WAIT_MS" >"$conf"
-	opts=(--config "$conf" "${opts[@]}" "$@")
-	# Options wsgw does not know exit 2 here: a FAIL line, not a hang.
+	opts=(--config "$conf" "$@")
 	check "wsgw accepts ${opts[*]}" "$WSGW" -- "${opts[@]}" --dump-config
 	if [ "$RIG_FAILED" -gt 0 ]; then
 		rig_finish

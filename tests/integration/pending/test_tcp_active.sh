@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Active open: wsgw's --tcp-client opens N connections to a Linux echo
+# server in the peer namespace, sends M bytes of its pattern on each, checks
+# the echo and closes. wsgw must count N good connections, none failed and
+# N*M bytes verified; the Linux server must have seen N connections and
+# N*M bytes each way; then nothing is left open on wsgw after TIME_WAIT.
+# TCP_TARGET=kernel runs tcp_transfer.py in the gateway namespace as the
+# client instead, the same work done by the kernel.
+set -u
+. "$(dirname "$0")/../rig.sh"
+PORT=7007
+N=${TCP_ACTIVE_CONNS:-50}
+M=${TCP_ACTIVE_BYTES:-1048576}
+rig_up
+tcp_server_start "$NS_PEER" --addr "$PEER_IP" --echo "$PORT"
+
+if [ "$TCP_TARGET" = kernel ]; then
+	rig_must ip -n "$NS_GW" addr add "$GW_IP/$PREFIX" dev "$VETH_GW"
+	out=$(ip netns exec "$NS_GW" "$PY" "$TCP_TOOLS/tcp_transfer.py" \
+		"$PEER_IP" "$PORT" --conns "$N" --bytes "$M" --deadline 60 2>&1)
+	echo "$out"
+	check "$N connections, $M bytes each, echoed intact" \
+		grep -q '^tcp_transfer: ok' <<<"$out"
+else
+	tcp_gw_start --tcp-client "$PEER_IP:$PORT,conns=$N,bytes=$M"
+	# Bounded poll on the counters: every connection ended, well or not.
+	deadline=$((SECONDS + 60))
+	until [ "$(($(gw_stat tcp_client_conns_ok) + $(gw_stat tcp_client_conns_failed)))" \
+		-ge "$N" ] 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; do
+		sleep 0.1
+	done
+	check "tcp_client_conns_ok = $N" stat_is tcp_client_conns_ok -eq "$N"
+	check "tcp_client_conns_failed = 0" stat_is tcp_client_conns_failed -eq 0
+	check "tcp_client_bytes_verified = $((N * M))" \
+		stat_is tcp_client_bytes_verified -eq "$((N * M))"
+	check "$N active opens" stat_is tcp_active_opens -eq "$N"
+	check "no RST sent" stat_is tcp_rst_sent -eq 0
+	check "no RST received" stat_is tcp_rst_rcvd -eq 0
+	check "nothing left open after TIME_WAIT" tcp_idle 10
+	check "wsgw still running" kill -0 "$GW_PID"
+	gw_stop
+	check "SIGTERM: exit 0" test $? -eq 0
+fi
+
+tcp_server_stop
+check "Linux server saw $N connections" test "$(tcp_server_total conns)" -eq "$N"
+check "Linux server got $((N * M)) bytes" \
+	test "$(tcp_server_total bytes_in)" -eq "$((N * M))"
+check "Linux server echoed $((N * M)) bytes" \
+	test "$(tcp_server_total bytes_out)" -eq "$((N * M))"
+check "Linux server saw no reset" test "$(tcp_server_total resets)" -eq 0
+check "Linux side closed everything" test "$(tcp_server_total open)" -eq 0
+rig_finish
