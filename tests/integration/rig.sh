@@ -184,6 +184,7 @@ TCP_SRV_LOG=$RIG_TMP/tcp_server.log
 tcp_server_start() {   # tcp_server_start NS tcp_echo_server.py-args...
 	local ns=$1 deadline=$((SECONDS + 10))
 	shift
+	: >"$TCP_SRV_LOG"
 	ip netns exec "$ns" "$PY" "$TCP_TOOLS/tcp_echo_server.py" "$@" \
 		>"$TCP_SRV_LOG" 2>&1 &
 	TCP_SRV_PID=$!
