@@ -43,6 +43,7 @@ struct dp_worker {
 	struct ts_ctx ts;                 /**< the stack, first: hot */
 	uint64_t stats[DP_STAT__COUNT];
 	struct rte_ring *neigh_ring;      /**< neighbours from other workers */
+	struct rte_ring *handoff_ring;    /**< frames of flows we own */
 	uint16_t id;
 	uint16_t lcore_id;
 	uint16_t queue;                   /**< our queue on every port */
@@ -63,6 +64,7 @@ struct dp_main {
 	struct dp_worker *workers;        /**< n_workers, cache aligned */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	uint64_t start_tsc;
+	uint64_t cookie_key[2];           /**< SYN cookies and ISNs, all workers */
 };
 
 extern struct dp_main dp;

@@ -61,6 +61,39 @@ static const struct dp_key dp_keys[] = {
 	DP_U("arp", "queue_len", 1, TS_ARP_QUEUE_MAX, ts.arp_queue_len,
 	     "packets that may wait on one resolution"),
 	DP_U("ip", "ttl", 1, 255, ts.ip_ttl, "TTL of packets wsgw sends"),
+	DP_U("tcp", "max_conns", 16, 1u << 24, ts.tcp.max_conns,
+	     "connection blocks per worker"),
+	DP_U("tcp", "syn_backlog", 1, 1u << 20, ts.tcp.syn_backlog,
+	     "half-open connections per listener before SYN cookies"),
+	DP_U("tcp", "max_conns_per_listener", 0, 1u << 24,
+	     ts.tcp.max_conns_per_listener,
+	     "connections per listener and worker (0: no limit)"),
+	DP_U("tcp", "syn_cookies", 0, 1, ts.tcp.syn_cookies,
+	     "1: answer SYNs with cookies once the backlog is full"),
+	DP_U("tcp", "sndbuf", 4096, 1u << 26, ts.tcp.sndbuf,
+	     "bytes queued for sending per connection"),
+	DP_U("tcp", "rcvbuf", 4096, 1u << 30, ts.tcp.rcvbuf,
+	     "receive window per connection, bytes"),
+	DP_U("tcp", "mss", 536, 9000, ts.tcp.mss,
+	     "largest segment payload we announce and send"),
+	DP_U("tcp", "time_wait_ms", 0, 240000, ts.tcp.time_wait_ms,
+	     "how long a connection stays in TIME-WAIT"),
+	DP_U("tcp", "rto_min_ms", 1, 60000, ts.tcp.rto_min_ms,
+	     "smallest retransmission timeout"),
+	DP_U("tcp", "rto_max_ms", 100, 600000, ts.tcp.rto_max_ms,
+	     "largest retransmission timeout"),
+	DP_U("tcp", "retries", 1, 30, ts.tcp.retries,
+	     "timeouts in a row before a connection is dropped"),
+	DP_U("tcp", "syn_retries", 1, 30, ts.tcp.syn_retries,
+	     "SYN or SYN-ACK resends before giving up"),
+	DP_U("tcp", "keepalive_ms", 0, 86400000, ts.tcp.keepalive_ms,
+	     "idle time before keepalive probes (0: off)"),
+	DP_U("tcp", "keepalive_probes", 1, 30, ts.tcp.keepalive_probes,
+	     "unanswered probes before a connection is dropped"),
+	DP_U("tcp", "echo_port", 0, 65535, tcp_echo_port,
+	     "port of the built-in echo service (0: off)"),
+	DP_U("tcp", "discard_port", 0, 65535, tcp_discard_port,
+	     "port of the built-in discard service (0: off)"),
 };
 
 #undef DP_U
@@ -68,7 +101,7 @@ static const struct dp_key dp_keys[] = {
 #define DP_N_KEYS (sizeof(dp_keys) / sizeof(dp_keys[0]))
 
 /* Groups of keys, and the top-level keys that are not in dp_keys. */
-static const char *const dp_groups[] = { "dataplane", "arp", "ip" };
+static const char *const dp_groups[] = { "dataplane", "arp", "ip", "tcp" };
 #define DP_N_GROUPS (sizeof(dp_groups) / sizeof(dp_groups[0]))
 
 void dp_conf_defaults(struct dp_conf *conf)
@@ -405,6 +438,13 @@ static const char dp_usage[] =
 "                              optional default gateway\n"
 "                              (default " DP_DEFAULT_ADDR " on port 0)\n"
 "  --gw IP                     default gateway of port 0\n"
+"  --tcp-echo PORT             built-in TCP echo service on PORT\n"
+"  --tcp-discard PORT          built-in TCP discard service on PORT\n"
+"  --tcp-client IP:PORT[,conns=N][,bytes=M]\n"
+"                              open N connections (default 1) to an echo\n"
+"                              server, send M bytes (default 1048576) of a\n"
+"                              known pattern on each, check every byte\n"
+"                              echoed, close; see tcp_client_* statistics\n"
 "  --stats-sock PATH           Unix socket for statistics\n"
 "                              (default " DP_DEFAULT_STATS_SOCK ")\n"
 "  --dump-config               print the effective configuration and exit\n"
@@ -420,6 +460,9 @@ enum {
 	DP_OPT_GW,
 	DP_OPT_STATS_SOCK,
 	DP_OPT_DUMP,
+	DP_OPT_TCP_ECHO,
+	DP_OPT_TCP_DISCARD,
+	DP_OPT_TCP_CLIENT,
 	DP_OPT_HELP,
 	DP_OPT_VERSION,
 };
@@ -430,6 +473,9 @@ static const struct option dp_options[] = {
 	{ "gw", required_argument, NULL, DP_OPT_GW },
 	{ "stats-sock", required_argument, NULL, DP_OPT_STATS_SOCK },
 	{ "dump-config", no_argument, NULL, DP_OPT_DUMP },
+	{ "tcp-echo", required_argument, NULL, DP_OPT_TCP_ECHO },
+	{ "tcp-discard", required_argument, NULL, DP_OPT_TCP_DISCARD },
+	{ "tcp-client", required_argument, NULL, DP_OPT_TCP_CLIENT },
 	{ "help", no_argument, NULL, DP_OPT_HELP },
 	{ "version", no_argument, NULL, DP_OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -461,6 +507,69 @@ static int dp_parse_addr_opt(struct dp_port_conf *p, const char *arg,
 		return -DP_CONF_ERR_USAGE;
 	}
 	return 0;
+}
+
+static int dp_parse_port(const char *opt, const char *arg, uint16_t *port,
+		char *err, size_t len)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v == 0 || v > 65535) {
+		snprintf(err, len, "option %s: '%s' is not a port from 1 to "
+				"65535", opt, arg);
+		return -DP_CONF_ERR_USAGE;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* "IP:PORT[,conns=N][,bytes=M]" for the built-in client. */
+static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
+		char *err, size_t len)
+{
+	char buf[128];
+	char *colon, *opt, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	opt = strtok_r(buf, ",", &save);
+	colon = opt ? strrchr(opt, ':') : NULL;
+	if (colon == NULL)
+		goto bad;
+	*colon = '\0';
+	if (dp_parse_ipv4(opt, &conf->client_addr) < 0 ||
+			dp_parse_port("--tcp-client", colon + 1, &conf->client_port,
+				err, len) < 0)
+		goto bad;
+	conf->client_conns = 1;
+	conf->client_bytes = 1u << 20;
+	while ((opt = strtok_r(NULL, ",", &save)) != NULL) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		if (strncmp(opt, "conns=", 6) == 0) {
+			v = strtoull(opt + 6, &end, 10);
+			if (errno || *end || v == 0 || v > 10000000)
+				goto bad;
+			conf->client_conns = (uint32_t)v;
+		} else if (strncmp(opt, "bytes=", 6) == 0) {
+			v = strtoull(opt + 6, &end, 10);
+			if (errno || *end || v == 0)
+				goto bad;
+			conf->client_bytes = v;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, len, "option --tcp-client: '%s' is not "
+			"IP:PORT[,conns=N][,bytes=M] (e.g. 198.18.0.2:7,conns=10,"
+			"bytes=65536)", arg);
+	return -DP_CONF_ERR_USAGE;
 }
 
 /* First pass: only --config, so that every other option overrides it. */
@@ -531,6 +640,23 @@ int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 		case DP_OPT_DUMP:
 			dump = 1;
 			break;
+		case DP_OPT_TCP_ECHO:
+			rc = dp_parse_port("--tcp-echo", optarg,
+					&conf->tcp_echo_port, err, len);
+			if (rc < 0)
+				return rc;
+			break;
+		case DP_OPT_TCP_DISCARD:
+			rc = dp_parse_port("--tcp-discard", optarg,
+					&conf->tcp_discard_port, err, len);
+			if (rc < 0)
+				return rc;
+			break;
+		case DP_OPT_TCP_CLIENT:
+			rc = dp_parse_client_opt(conf, optarg, err, len);
+			if (rc < 0)
+				return rc;
+			break;
 		case DP_OPT_HELP:
 			fputs(dp_usage, out);
 			return -DP_CONF_ERR_HELP;
@@ -544,6 +670,7 @@ int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 		default:
 			snprintf(err, len, "unknown option '%s'; valid options: "
 					"--config, --addr, --gw, --stats-sock, "
+					"--tcp-echo, --tcp-discard, --tcp-client, "
 					"--dump-config, --help, --version",
 					argv[optind - 1]);
 			return -DP_CONF_ERR_USAGE;

@@ -45,6 +45,12 @@ struct dp_conf {
 	uint32_t drain_us;        /**< timer and ring service interval */
 	char stats_sock[DP_PATH_MAX];
 	char config_file[256];
+	uint16_t tcp_echo_port;   /**< built-in echo service; 0: off */
+	uint16_t tcp_discard_port;
+	uint32_t client_addr;     /**< built-in client target; 0: off */
+	uint16_t client_port;
+	uint32_t client_conns;
+	uint64_t client_bytes;
 };
 
 /** Fill @p conf with the built-in defaults. */

@@ -8,6 +8,7 @@
  * workers return -> ports stopped and closed -> rte_eal_cleanup.
  */
 #include <signal.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,11 @@ int main(int argc, char **argv)
 	}
 	dp_signals();
 	dp.start_tsc = rte_rdtsc();
+	if (getrandom(dp.cookie_key, sizeof(dp.cookie_key), 0) !=
+			(ssize_t)sizeof(dp.cookie_key)) {
+		fprintf(stderr, "wsgw: getrandom: no key for SYN cookies\n");
+		return 1;
+	}
 	dp.n_workers = (uint16_t)rte_lcore_count();
 	if (dp_ports_init(&dp) != 0 || dp_workers_init(&dp) != 0 ||
 			dp_stats_start(&dp) != 0) {

@@ -15,6 +15,8 @@
 #include "dp.h"
 
 #define DP_MBUF_CACHE 256
+/* Buffered TCP data per worker, when dataplane.mbufs leaves it to us. */
+#define DP_MBUFS_TCP 16384
 
 static int dp_port_socket(uint16_t port)
 {
@@ -37,7 +39,9 @@ static uint32_t dp_pool_size(const struct dp_main *d, int socket)
 	n += d->n_workers * (DP_MBUF_CACHE + DP_BURST * 2 +
 			TS_TX_BURST * DP_MAX_PORTS +
 			d->conf.ts.arp_queue_len * 64u);
-	return rte_align32pow2(n + 4096) - 1;
+	/* TCP send and out-of-order queues hold mbufs, not copies. */
+	n += d->n_workers * DP_MBUFS_TCP;
+	return n + 4096;
 }
 
 static struct rte_mempool *dp_pool_for(struct dp_main *d, int socket)

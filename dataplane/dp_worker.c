@@ -17,6 +17,7 @@
 #include "dp.h"
 
 #define DP_NEIGH_RING_SIZE 1024
+#define DP_HANDOFF_RING_SIZE 4096
 #define DP_TX_RETRIES 2
 
 static uint16_t dp_tx(void *arg, uint16_t port, uint16_t queue,
@@ -62,6 +63,68 @@ static void dp_neigh_drain(struct dp_worker *w, uint64_t tsc)
 				tsc);
 }
 
+/* A frame of a flow another worker owns goes to that worker's ring. */
+static int dp_handoff(void *arg, uint16_t owner, uint8_t ifidx,
+		struct rte_mbuf *m)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ifidx);            /* m->port says it again */
+	return rte_ring_enqueue(dp.workers[owner].handoff_ring, m);
+}
+
+static uint8_t dp_ifidx_of_port(uint16_t port)
+{
+	for (uint8_t i = 0; i < dp.n_ports; i++)
+		if (dp.port_ids[i] == port)
+			return i;
+	return 0;
+}
+
+static void dp_handoff_drain(struct dp_worker *w, uint64_t tsc)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n;
+
+	n = rte_ring_dequeue_burst(w->handoff_ring, (void **)pkts, DP_BURST,
+			NULL);
+	for (unsigned int i = 0; i < n; i++)
+		ts_input_owned(&w->ts, dp_ifidx_of_port(pkts[i]->port), pkts[i],
+				tsc);
+}
+
+/* TCP, its built-in services, and the ring for frames handed to us. */
+static int dp_worker_tcp_init(struct dp_main *d, struct dp_worker *w,
+		int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+	int rc;
+
+	rc = ts_tcp_init(&w->ts, socket, d->n_workers, d->cookie_key,
+			rte_rdtsc());
+	if (rc < 0) {
+		fprintf(stderr, "wsgw: worker %u: TCP set-up failed (%s)\n",
+				w->id, rc == -TS_ERR_INVAL ? "bad tcp settings" :
+				"out of memory");
+		return -ENOMEM;
+	}
+	ts_set_handoff(&w->ts, dp_handoff, w);
+	snprintf(name, sizeof(name), "wsgw_handoff_%u", w->id);
+	w->handoff_ring = rte_ring_create(name, DP_HANDOFF_RING_SIZE, socket,
+			RING_F_SC_DEQ);
+	if (w->handoff_ring == NULL)
+		return -ENOMEM;
+	for (uint8_t p = 0; p < d->n_ports; p++) {
+		if (d->conf.tcp_echo_port != 0 &&
+				ts_svc_echo(&w->ts, p, d->conf.tcp_echo_port) != 0)
+			return -EINVAL;
+		if (d->conf.tcp_discard_port != 0 &&
+				ts_svc_discard(&w->ts, p,
+					d->conf.tcp_discard_port) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 		uint16_t id, unsigned int lcore)
 {
@@ -94,7 +157,9 @@ static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 	snprintf(name, sizeof(name), "wsgw_neigh_%u", id);
 	w->neigh_ring = rte_ring_create_elem(name, sizeof(struct dp_neigh_msg),
 			DP_NEIGH_RING_SIZE, socket, RING_F_SC_DEQ);
-	return w->neigh_ring == NULL ? -ENOMEM : 0;
+	if (w->neigh_ring == NULL)
+		return -ENOMEM;
+	return dp_worker_tcp_init(d, w, socket);
 }
 
 int dp_workers_init(struct dp_main *d)
@@ -121,8 +186,15 @@ void dp_workers_free(struct dp_main *d)
 	if (d->workers == NULL)
 		return;
 	for (uint16_t i = 0; i < d->n_workers; i++) {
-		ts_ctx_free(&d->workers[i].ts);
-		rte_ring_free(d->workers[i].neigh_ring);
+		struct dp_worker *w = &d->workers[i];
+		struct rte_mbuf *m;
+
+		ts_ctx_free(&w->ts);
+		rte_ring_free(w->neigh_ring);
+		while (w->handoff_ring != NULL &&
+				rte_ring_dequeue(w->handoff_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->handoff_ring);
 	}
 	rte_free(d->workers);
 	d->workers = NULL;
@@ -150,6 +222,11 @@ int dp_worker_main(void *arg)
 	if (w->id == 0) {
 		for (uint8_t p = 0; p < n_ports; p++)
 			ts_arp_announce(&w->ts, p, rte_rdtsc());
+		if (dp.conf.client_addr != 0 && ts_svc_client(&w->ts, 0,
+				dp.conf.client_addr, dp.conf.client_port,
+				dp.conf.client_conns, dp.conf.client_bytes,
+				rte_rdtsc()) != 0)
+			fprintf(stderr, "wsgw: --tcp-client could not start\n");
 		ts_flush(&w->ts);
 	}
 	while (!dp_quit_requested()) {
@@ -164,6 +241,10 @@ int dp_worker_main(void *arg)
 				continue;
 			ts_input(&w->ts, p, pkts, n, tsc);
 			got += n;
+		}
+		if (w->handoff_ring != NULL && !rte_ring_empty(w->handoff_ring)) {
+			dp_handoff_drain(w, tsc);
+			got++;
 		}
 		w->stats[DP_STAT_LOOPS]++;
 		if (got != 0) {

@@ -19,6 +19,9 @@
 /** Defaults that match Linux's behaviour closely enough for a gateway. */
 void ts_conf_defaults(struct ts_conf *conf);
 
+/** TCP's share of the defaults (ts_conf_defaults calls it). */
+void ts_tcp_conf_defaults(struct ts_tcp_conf *conf);
+
 /**
  * Prepare a worker's context.
  * @param ctx       zeroed or previously freed context
@@ -49,6 +52,22 @@ int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 
 /** Release the context's tables and any packets still queued in it. */
 void ts_ctx_free(struct ts_ctx *ctx);
+
+/**
+ * Built-in services, for tests and for checking a deployment: echo sends
+ * back every byte, discard reads and drops. @return as ts_tcp_listen().
+ */
+int ts_svc_echo(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port);
+int ts_svc_discard(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port);
+
+/**
+ * Built-in client: open @p conns connections to @p dst:@p dport, send
+ * @p bytes of a known pattern on each, check the echo byte for byte, then
+ * close. Outcomes in tcp_client_* statistics.
+ * @return 0, or the first error of ts_tcp_connect().
+ */
+int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
+		uint16_t dport, uint32_t conns, uint64_t bytes, uint64_t tsc);
 
 /**
  * Process a burst of received frames. The stack owns the mbufs from here:
@@ -101,10 +120,77 @@ void ts_arp_announce(struct ts_ctx *ctx, uint8_t ifidx, uint64_t tsc);
 int ts_arp_lookup(const struct ts_ctx *ctx, uint8_t ifidx, uint32_t ip,
 		struct rte_ether_addr *mac);
 
+/**
+ * Set up TCP for this worker: connection pool, flow table, timer wheel.
+ * @param n_workers flows are owned by worker (hash % n_workers); segments
+ *                  that reach another worker are handed over (ts_set_handoff)
+ * @param cookie_key SipHash key for SYN cookies, the same on every worker
+ * @return 0, -TS_ERR_INVAL for a bad tunable, -TS_ERR_NOMEM.
+ */
+int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
+		const uint64_t cookie_key[2], uint64_t tsc);
+
+/** Set the callback that passes frames to the worker owning their flow. */
+void ts_set_handoff(struct ts_ctx *ctx, ts_handoff_fn fn, void *arg);
+
+/**
+ * Process a frame another worker handed over: this worker owns its flow.
+ */
+void ts_input_owned(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf *m,
+		uint64_t tsc);
+
+/**
+ * Accept connections on @p port of interface @p ifidx.
+ * @return 0, -TS_ERR_INVAL (port 0 or already listening), -TS_ERR_FULL.
+ */
+int ts_tcp_listen(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port,
+		const struct ts_tcp_ops *ops, void *app);
+
+/**
+ * Open a connection to @p dst:@p dport (host order) from an ephemeral port
+ * whose flow this worker owns.
+ * @return 0 with *@p out set, -TS_ERR_FULL (no block or no port), or
+ *         -TS_ERR_INVAL (no route).
+ */
+int ts_tcp_connect(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
+		uint16_t dport, const struct ts_tcp_ops *ops, void *app,
+		uint64_t tsc, struct ts_tcb **out);
+
+/**
+ * Queue @p m (payload only, any number of segments) for sending. The
+ * stack owns it on success; it takes a whole chain while any send space
+ * is left, so the queue may pass sndbuf by one chain. On -TS_ERR_FULL the
+ * caller keeps @p m and hears writable() when space opens. -TS_ERR_INVAL: the connection cannot send
+ * (closed, or shut down for writing).
+ */
+int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m);
+
+/** Bytes ts_tcp_send() would take now. */
+uint32_t ts_tcp_send_space(const struct ts_ctx *ctx, const struct ts_tcb *c);
+
+/** The application has processed @p len received bytes: reopen the window. */
+void ts_tcp_recved(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t len);
+
+/** Send FIN once the queued data is out (half-close). */
+void ts_tcp_shutdown(struct ts_ctx *ctx, struct ts_tcb *c);
+
+/**
+ * Abort: send RST, free the connection now. closed() is not called: the
+ * caller already knows.
+ */
+void ts_tcp_abort(struct ts_ctx *ctx, struct ts_tcb *c);
+
+/** The application's pointer for a connection. */
+static inline void *ts_tcb_user(const struct ts_tcb *c) { return c->user; }
+static inline void ts_tcb_set_user(struct ts_tcb *c, void *u) { c->user = u; }
+
 /** Name and description of statistic @p id, or NULL past the end. */
 const struct ts_stat_desc *ts_stat_desc(unsigned int id);
 
 /** Whether statistic @p id is a drop reason. */
 int ts_stat_is_drop(unsigned int id);
+
+/** Whether statistic @p id is a gauge (a current value, not a count). */
+int ts_stat_is_gauge(unsigned int id);
 
 #endif /* TS_H */

@@ -15,6 +15,7 @@
 #define TS_STAT_DESC_(id, name, desc) { name, desc },
 static const struct ts_stat_desc ts_stat_descs[TS_STAT__COUNT] = {
 	TS_STATS_COUNTERS(TS_STAT_DESC_)
+	TS_STATS_GAUGES(TS_STAT_DESC_)
 	TS_STATS_DROPS(TS_STAT_DESC_)
 };
 #undef TS_STAT_DESC_
@@ -29,6 +30,11 @@ int ts_stat_is_drop(unsigned int id)
 	return id >= TS_STAT_DROP_ETH_SHORT && id < TS_STAT__COUNT;
 }
 
+int ts_stat_is_gauge(unsigned int id)
+{
+	return id >= TS_STAT_TCP_CONNS && id <= TS_STAT_TCP_ST_TIME_WAIT;
+}
+
 void ts_conf_defaults(struct ts_conf *conf)
 {
 	conf->arp_entries = 1024;
@@ -37,6 +43,7 @@ void ts_conf_defaults(struct ts_conf *conf)
 	conf->arp_retries = 3;
 	conf->arp_queue_len = TS_ARP_QUEUE_MAX;
 	conf->ip_ttl = 64;
+	ts_tcp_conf_defaults(&conf->tcp);
 }
 
 static uint64_t ts_ms_to_tsc(uint64_t ms, uint64_t hz)
@@ -61,6 +68,7 @@ int ts_ctx_init(struct ts_ctx *ctx, const struct ts_conf *conf,
 	ctx->arp_timeout_tsc = ts_ms_to_tsc(conf->arp_timeout_ms, tsc_hz);
 	ctx->arp_retry_tsc = ts_ms_to_tsc(conf->arp_retry_ms, tsc_hz);
 	ctx->arp_entries = conf->arp_entries;
+	ctx->tcp.conf = conf->tcp;
 	return 0;
 }
 
@@ -120,6 +128,8 @@ void ts_iface_flush(struct ts_ctx *ctx, struct ts_iface *ifc)
 
 void ts_flush(struct ts_ctx *ctx)
 {
+	if (ctx->tcp.pend_head != NULL)
+		ts_tcp_flush_pending(ctx, ctx->tcp.now);
 	for (uint8_t i = 0; i < ctx->n_ifs; i++)
 		ts_iface_flush(ctx, &ctx->ifs[i]);
 }
@@ -132,10 +142,14 @@ void ts_timers(struct ts_ctx *ctx, uint64_t tsc)
 			ctx->tsc_hz);
 	for (uint8_t i = 0; i < ctx->n_ifs; i++)
 		ts_arp_timers(ctx, &ctx->ifs[i], tsc);
+	ctx->tcp.now = tsc;
+	ts_tcp_timers(ctx, tsc);
 }
 
 void ts_ctx_free(struct ts_ctx *ctx)
 {
+	ts_tcp_free(ctx);
+	ts_svc_free(ctx);
 	for (uint8_t i = 0; i < ctx->n_ifs; i++) {
 		struct ts_iface *ifc = &ctx->ifs[i];
 
@@ -146,12 +160,21 @@ void ts_ctx_free(struct ts_ctx *ctx)
 	ctx->n_ifs = 0;
 }
 
+void ts_input_owned(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf *m,
+		uint64_t tsc)
+{
+	ctx->tcp.in_handoff = 1;
+	ts_input(ctx, ifidx, &m, 1, tsc);
+	ctx->tcp.in_handoff = 0;
+}
+
 void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 		uint16_t n, uint64_t tsc)
 {
 	struct ts_iface *ifc = &ctx->ifs[ifidx];
 	uint16_t i;
 
+	ctx->tcp.now = tsc;
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {

@@ -108,6 +108,9 @@ void ts_ipv4_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - l2 - tlen));
 	ts_count(ctx, TS_STAT_IP_RX, 1);
 	switch (ih->next_proto_id) {
+	case IPPROTO_TCP:
+		ts_tcp_input(ctx, ifc, m, hlen, tsc);
+		break;
 	case IPPROTO_ICMP:
 		ts_icmp_input(ctx, ifc, m, hlen, tsc);
 		break;

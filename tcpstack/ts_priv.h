@@ -51,6 +51,12 @@ void ts_ipv4_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 /** Answer the IPv4 packet in @p m back to its source, in place. */
 void ts_ipv4_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, uint64_t tsc);
+void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
+		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc);
+void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc);
+void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc);
+void ts_tcp_free(struct ts_ctx *ctx);
+void ts_svc_free(struct ts_ctx *ctx);
 void ts_icmp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc);
 

@@ -12,6 +12,8 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "ts_tcp_types.h"
+
 /** Interfaces (DPDK ports) one stack context drives. */
 #define TS_MAX_IFACES 4
 /** Packets a transmit buffer holds before it is flushed. */
@@ -36,7 +38,40 @@
 	X(ARP_LEARNED, "arp_learned", "ARP entries learned or refreshed") \
 	X(IP_RX, "ip_rx_packets", "IPv4 packets accepted for us") \
 	X(ICMP_ECHO_RX, "icmp_echo_requests", "ICMP echo requests received") \
-	X(ICMP_ECHO_TX, "icmp_echo_replies", "ICMP echo replies sent")
+	X(ICMP_ECHO_TX, "icmp_echo_replies", "ICMP echo replies sent") \
+	X(TCP_SEGS_IN, "tcp_segs_in", "TCP segments received for us") \
+	X(TCP_SEGS_OUT, "tcp_segs_out", "TCP segments sent") \
+	X(TCP_RETRANS_RTO, "tcp_retrans_timeout", "segments resent after a retransmission timeout") \
+	X(TCP_RETRANS_FAST, "tcp_retrans_fast", "segments resent by fast retransmit or recovery") \
+	X(TCP_OOO, "tcp_ooo_segs", "segments received out of order and queued") \
+	X(TCP_DUP, "tcp_dup_segs", "segments whose data we had already, in whole or part") \
+	X(TCP_RST_RX, "tcp_rst_rcvd", "acceptable RSTs received") \
+	X(TCP_RST_TX, "tcp_rst_sent", "RSTs sent") \
+	X(TCP_CHALLENGE_ACK, "tcp_challenge_acks", "challenge ACKs sent (RFC 5961)") \
+	X(TCP_COOKIE_TX, "tcp_syncookies_sent", "SYN cookies sent: backlog full") \
+	X(TCP_COOKIE_OK, "tcp_syncookies_ok", "connections made from a valid SYN cookie") \
+	X(TCP_COOKIE_BAD, "tcp_syncookies_failed", "ACKs whose SYN cookie did not check") \
+	X(TCP_PASSIVE_OPEN, "tcp_passive_opens", "connections accepted") \
+	X(TCP_ACTIVE_OPEN, "tcp_active_opens", "connections opened by us") \
+	X(TCP_TIMEOUT, "tcp_timeouts", "connections dropped: retransmissions or keepalives unanswered") \
+	X(TCP_ZWP, "tcp_zero_window_probes", "zero-window probes sent") \
+	X(TCP_HANDOFF, "tcp_handoff", "segments passed to the worker that owns their flow") \
+	X(TCP_CLIENT_OK, "tcp_client_conns_ok", "built-in client: connections whose echo checked") \
+	X(TCP_CLIENT_FAIL, "tcp_client_conns_failed", "built-in client: connections that failed") \
+	X(TCP_CLIENT_BYTES, "tcp_client_bytes_verified", "built-in client: echoed bytes verified")
+
+/** Gauges: current values, raised and lowered by the owning worker. */
+#define TS_STATS_GAUGES(X) \
+	X(TCP_CONNS, "tcp_conns", "connection objects in use") \
+	X(TCP_ST_SYN_SENT, "tcp_state_syn_sent", "connections in SYN-SENT") \
+	X(TCP_ST_SYN_RCVD, "tcp_state_syn_rcvd", "connections in SYN-RECEIVED") \
+	X(TCP_ST_ESTABLISHED, "tcp_state_established", "connections in ESTABLISHED") \
+	X(TCP_ST_FIN_WAIT_1, "tcp_state_fin_wait_1", "connections in FIN-WAIT-1") \
+	X(TCP_ST_FIN_WAIT_2, "tcp_state_fin_wait_2", "connections in FIN-WAIT-2") \
+	X(TCP_ST_CLOSE_WAIT, "tcp_state_close_wait", "connections in CLOSE-WAIT") \
+	X(TCP_ST_CLOSING, "tcp_state_closing", "connections in CLOSING") \
+	X(TCP_ST_LAST_ACK, "tcp_state_last_ack", "connections in LAST-ACK") \
+	X(TCP_ST_TIME_WAIT, "tcp_state_time_wait", "connections in TIME-WAIT")
 
 #define TS_STATS_DROPS(X) \
 	X(DROP_ETH_SHORT, "drop_eth_short", "frame shorter than an Ethernet header") \
@@ -62,11 +97,25 @@
 	X(DROP_ICMP_TYPE, "drop_icmp_type", "ICMP type not handled") \
 	X(DROP_NO_ROUTE, "drop_no_route", "destination off-link and no gateway") \
 	X(DROP_NO_MBUF, "drop_no_mbuf", "mbuf pool empty") \
-	X(DROP_TX_FULL, "drop_tx_full", "port transmit queue full")
+	X(DROP_TX_FULL, "drop_tx_full", "port transmit queue full") \
+	X(DROP_TCP_SHORT, "drop_tcp_short", "TCP segment shorter than its header") \
+	X(DROP_TCP_CKSUM, "drop_tcp_cksum", "bad TCP checksum") \
+	X(DROP_TCP_FLAGS, "drop_tcp_flags", "TCP flags that make no sense together or in this state") \
+	X(DROP_TCP_NO_CONN, "drop_tcp_no_conn", "no connection or listener (answered with RST)") \
+	X(DROP_TCP_WINDOW, "drop_tcp_window", "outside the receive window (answered with ACK)") \
+	X(DROP_TCP_PAWS, "drop_tcp_paws", "old timestamp (PAWS, RFC 7323)") \
+	X(DROP_TCP_OOO_FULL, "drop_tcp_ooo_full", "out-of-order queue full") \
+	X(DROP_TCP_CONN_LIMIT, "drop_tcp_conn_limit", "SYN over the listener's or source's connection limit") \
+	X(DROP_TCP_NO_TCB, "drop_tcp_no_tcb", "connection pool empty") \
+	X(DROP_TCP_ACK, "drop_tcp_ack", "ACK for data never sent (answered with ACK)") \
+	X(DROP_TCP_RST, "drop_tcp_rst", "RST not exactly in sequence (challenge ACK sent)") \
+	X(DROP_TCP_HANDOFF_FULL, "drop_tcp_handoff_full", "owner worker's ring full") \
+	X(DROP_TCP_CLOSED, "drop_tcp_closed", "data after the application closed (answered with RST)")
 
 #define TS_STAT_ENUM_(id, name, desc) TS_STAT_##id,
 enum ts_stat {
 	TS_STATS_COUNTERS(TS_STAT_ENUM_)
+	TS_STATS_GAUGES(TS_STAT_ENUM_)
 	TS_STATS_DROPS(TS_STAT_ENUM_)
 	TS_STAT__COUNT
 };
@@ -108,6 +157,7 @@ struct ts_conf {
 	uint8_t arp_retries;         /**< requests before giving up */
 	uint8_t arp_queue_len;       /**< 1..TS_ARP_QUEUE_MAX */
 	uint8_t ip_ttl;              /**< TTL of packets we send */
+	struct ts_tcp_conf tcp;
 };
 
 /** ARP entry states; zero is a free slot. */
@@ -153,6 +203,13 @@ typedef uint16_t (*ts_tx_fn)(void *arg, uint16_t port_id, uint16_t queue,
 typedef void (*ts_neigh_fn)(void *arg, uint8_t ifidx, uint32_t ip,
 		const struct rte_ether_addr *mac);
 
+/**
+ * Hands a received frame to the worker that owns its flow (@p owner), or
+ * returns < 0 when that worker's ring is full (the stack drops it).
+ */
+typedef int (*ts_handoff_fn)(void *arg, uint16_t owner, uint8_t ifidx,
+		struct rte_mbuf *m);
+
 /** One interface as seen by one worker. */
 struct ts_iface {
 	struct ts_iface_conf conf;
@@ -183,6 +240,10 @@ struct ts_ctx {
 	void *tx_arg;
 	ts_neigh_fn neigh;
 	void *neigh_arg;
+	ts_handoff_fn handoff;
+	void *handoff_arg;
+	void *svc_client;            /**< the built-in client, if started */
+	struct ts_tcp tcp;
 } __rte_cache_aligned;
 
 #endif /* TS_TYPES_H */

@@ -1,0 +1,308 @@
+/**
+ * @file
+ * Built-in TCP services, for tests and for users checking a deployment:
+ *
+ * - echo: every byte back to its sender. Data that does not fit the send
+ *   queue waits on the connection, and its bytes are not reported consumed
+ *   (ts_tcp_recved), so the receive window closes: back-pressure, not loss.
+ * - discard: reads and drops.
+ * - client: active opens to a listener that echoes; sends a known pattern
+ *   and checks every byte that comes back, then closes.
+ *
+ * ts_tcp_in -> ops callbacks here -> ts_tcp_send / ts_tcp_recved /
+ * ts_tcp_shutdown.
+ */
+#include <rte_malloc.h>
+
+#include "ts_tcp_priv.h"
+
+/* ---- echo ---- */
+
+/* Try to queue what waits; report it consumed once it is queued. */
+static void echo_flush(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	struct rte_mbuf *m = ts_tcb_user(c);
+	uint32_t len;
+
+	if (m == NULL)
+		return;
+	len = m->pkt_len;
+	if (ts_tcp_send(ctx, c, m) != 0)
+		return;
+	ts_tcb_set_user(c, NULL);
+	ts_tcp_recved(ctx, c, len);
+	if (c->state == TS_TCP_CLOSE_WAIT)
+		ts_tcp_shutdown(ctx, c);
+}
+
+static void echo_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *waiting = ts_tcb_user(c);
+
+	RTE_SET_USED(app);
+	if (waiting != NULL && rte_pktmbuf_chain(waiting, m) == 0)
+		return;                  /* behind what already waits */
+	if (waiting != NULL) {
+		/* Chain too long to grow: keep order, send what waits first. */
+		echo_flush(ctx, c);
+		if (ts_tcb_user(c) != NULL) {
+			rte_pktmbuf_free(m);
+			ts_tcp_abort(ctx, c);
+			return;
+		}
+	}
+	ts_tcb_set_user(c, m);
+	echo_flush(ctx, c);
+}
+
+static void echo_writable(void *app, struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	RTE_SET_USED(app);
+	echo_flush(ctx, c);
+}
+
+static void echo_peer_closed(void *app, struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	RTE_SET_USED(app);
+	if (ts_tcb_user(c) == NULL)
+		ts_tcp_shutdown(ctx, c);
+}
+
+static void svc_closed(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+		int why)
+{
+	RTE_SET_USED(app);
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(why);
+	rte_pktmbuf_free(ts_tcb_user(c));
+	ts_tcb_set_user(c, NULL);
+}
+
+static const struct ts_tcp_ops echo_ops = {
+	.recv = echo_recv,
+	.writable = echo_writable,
+	.peer_closed = echo_peer_closed,
+	.closed = svc_closed,
+};
+
+int ts_svc_echo(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port)
+{
+	return ts_tcp_listen(ctx, ifidx, port, &echo_ops, NULL);
+}
+
+/* ---- discard ---- */
+
+static void discard_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+		struct rte_mbuf *m)
+{
+	uint32_t len = m->pkt_len;
+
+	RTE_SET_USED(app);
+	rte_pktmbuf_free(m);
+	ts_tcp_recved(ctx, c, len);
+}
+
+static void discard_peer_closed(void *app, struct ts_ctx *ctx,
+		struct ts_tcb *c)
+{
+	RTE_SET_USED(app);
+	ts_tcp_shutdown(ctx, c);
+}
+
+static const struct ts_tcp_ops discard_ops = {
+	.recv = discard_recv,
+	.peer_closed = discard_peer_closed,
+	.closed = svc_closed,
+};
+
+int ts_svc_discard(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port)
+{
+	return ts_tcp_listen(ctx, ifidx, port, &discard_ops, NULL);
+}
+
+/* ---- client ---- */
+
+#define TS_CLIENT_CHUNK 1400
+
+struct ts_client_conn {
+	uint64_t sent;
+	uint64_t checked;
+	uint32_t id;
+	uint8_t failed;
+};
+
+struct ts_client {
+	struct ts_client_conn *conns;
+	uint32_t n;
+	uint32_t opened;
+	uint64_t bytes;
+	uint32_t dst;
+	uint16_t dport;
+	uint8_t ifidx;
+};
+
+/* The byte at @p off of connection @p id: position-dependent, so a byte
+ * out of place or out of order shows. */
+static uint8_t client_byte(uint32_t id, uint64_t off)
+{
+	return (uint8_t)(((off * 2654435761u) >> 24) ^ id ^ (off >> 12));
+}
+
+static void client_fill(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	struct ts_client_conn *cc = ts_tcb_user(c);
+	const struct ts_client *cl = c->app;
+
+	while (cc->sent < cl->bytes) {
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)TS_CLIENT_CHUNK,
+				cl->bytes - cc->sent);
+		struct rte_mbuf *m;
+		uint8_t *p;
+
+		if (ts_tcp_send_space(ctx, c) < n)
+			break;
+		m = rte_pktmbuf_alloc(ctx->pool);
+		if (m == NULL)
+			break;
+		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		for (uint32_t i = 0; i < n; i++)
+			p[i] = client_byte(cc->id, cc->sent + i);
+		if (ts_tcp_send(ctx, c, m) != 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		cc->sent += n;
+	}
+	if (cc->sent < cl->bytes)
+		c->flags |= TS_TCBF_WANT_W;
+}
+
+static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl);
+
+static void client_connected(void *app, struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	client_fill(ctx, c);
+	client_open_next(ctx, app);
+}
+
+static void client_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+		struct rte_mbuf *m)
+{
+	struct ts_client_conn *cc = ts_tcb_user(c);
+	const struct ts_client *cl = app;
+	uint32_t len = m->pkt_len;
+
+	for (struct rte_mbuf *s = m; s != NULL && !cc->failed; s = s->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
+
+		for (uint32_t i = 0; i < s->data_len; i++)
+			if (cc->checked + i >= cl->bytes ||
+					p[i] != client_byte(cc->id, cc->checked + i)) {
+				cc->failed = 1;
+				break;
+			}
+		cc->checked += s->data_len;
+	}
+	rte_pktmbuf_free(m);
+	if (cc->failed) {
+		ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
+		ts_tcp_abort(ctx, c);
+		return;
+	}
+	ts_count(ctx, TS_STAT_TCP_CLIENT_BYTES, len);
+	ts_tcp_recved(ctx, c, len);
+	if (cc->checked == cl->bytes)
+		ts_tcp_shutdown(ctx, c);
+}
+
+static void client_writable(void *app, struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	RTE_SET_USED(app);
+	client_fill(ctx, c);
+}
+
+static void client_peer_closed(void *app, struct ts_ctx *ctx,
+		struct ts_tcb *c)
+{
+	RTE_SET_USED(app);
+	ts_tcp_shutdown(ctx, c);
+}
+
+static void client_closed(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+		int why)
+{
+	struct ts_client_conn *cc = ts_tcb_user(c);
+	const struct ts_client *cl = app;
+
+	if (!cc->failed)
+		ts_count(ctx, why == TS_TCP_END_OK && cc->checked == cl->bytes ?
+				TS_STAT_TCP_CLIENT_OK : TS_STAT_TCP_CLIENT_FAIL, 1);
+	cc->failed = 1;
+	client_open_next(ctx, app);
+}
+
+static const struct ts_tcp_ops client_ops = {
+	.connected = client_connected,
+	.recv = client_recv,
+	.writable = client_writable,
+	.peer_closed = client_peer_closed,
+	.closed = client_closed,
+};
+
+/* Connections open one by one as others progress, so a first burst of
+ * SYNs does not overflow the ARP queue before the server is resolved. */
+static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl)
+{
+	struct ts_tcb *c;
+
+	if (cl->opened == cl->n)
+		return;
+	if (ts_tcp_connect(ctx, cl->ifidx, cl->dst, cl->dport, &client_ops, cl,
+			ctx->tcp.now, &c) != 0) {
+		ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
+		cl->opened++;
+		return;
+	}
+	cl->conns[cl->opened].id = cl->opened;
+	ts_tcb_set_user(c, &cl->conns[cl->opened]);
+	cl->opened++;
+}
+
+int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
+		uint16_t dport, uint32_t conns, uint64_t bytes, uint64_t tsc)
+{
+	struct ts_client *cl;
+
+	if (conns == 0 || bytes == 0 || ifidx >= ctx->n_ifs)
+		return -TS_ERR_INVAL;
+	cl = rte_zmalloc("ts_client", sizeof(*cl), 0);
+	if (cl == NULL)
+		return -TS_ERR_NOMEM;
+	cl->conns = rte_zmalloc("ts_client_conns", sizeof(*cl->conns) * conns, 0);
+	if (cl->conns == NULL) {
+		rte_free(cl);
+		return -TS_ERR_NOMEM;
+	}
+	cl->n = conns;
+	cl->bytes = bytes;
+	cl->dst = dst;
+	cl->dport = dport;
+	cl->ifidx = ifidx;
+	ctx->svc_client = cl;
+	ctx->tcp.now = tsc;
+	for (uint32_t i = 0; i < RTE_MIN(conns, (uint32_t)ctx->arp_queue_len); i++)
+		client_open_next(ctx, cl);
+	return 0;
+}
+
+void ts_svc_free(struct ts_ctx *ctx)
+{
+	struct ts_client *cl = ctx->svc_client;
+
+	if (cl == NULL)
+		return;
+	rte_free(cl->conns);
+	rte_free(cl);
+	ctx->svc_client = NULL;
+}

@@ -1,0 +1,507 @@
+/**
+ * @file
+ * TCP connection life cycle and the API for the layers above: the pool of
+ * connection blocks, the flow table, listeners, connect, send, receive
+ * window, shutdown and abort; the worker's list of connections with output
+ * to do, drained once per burst so that an application's sends and the
+ * ACKs a burst owes leave together.
+ *
+ * ts_tcp_listen / ts_tcp_connect -> ts_tcb_new -> ... -> ts_tcb_end ->
+ * closed() -> ts_tcb_free.
+ */
+#include <string.h>
+
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+
+#include "ts_tcp_priv.h"
+
+#define TS_EPHEMERAL_LO 32768
+#define TS_EPHEMERAL_N 28232            /* 32768..60999, as Linux */
+
+static const enum ts_stat ts_state_gauge[TS_TCP__STATES] = {
+	[TS_TCP_SYN_SENT] = TS_STAT_TCP_ST_SYN_SENT,
+	[TS_TCP_SYN_RCVD] = TS_STAT_TCP_ST_SYN_RCVD,
+	[TS_TCP_ESTABLISHED] = TS_STAT_TCP_ST_ESTABLISHED,
+	[TS_TCP_FIN_WAIT_1] = TS_STAT_TCP_ST_FIN_WAIT_1,
+	[TS_TCP_FIN_WAIT_2] = TS_STAT_TCP_ST_FIN_WAIT_2,
+	[TS_TCP_CLOSE_WAIT] = TS_STAT_TCP_ST_CLOSE_WAIT,
+	[TS_TCP_CLOSING] = TS_STAT_TCP_ST_CLOSING,
+	[TS_TCP_LAST_ACK] = TS_STAT_TCP_ST_LAST_ACK,
+	[TS_TCP_TIME_WAIT] = TS_STAT_TCP_ST_TIME_WAIT,
+};
+
+_Static_assert(sizeof(struct ts_tcb) <= 256,
+		"a connection block fits in four cache lines");
+
+void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
+{
+	c->max_conns = 65536;
+	c->syn_backlog = 1024;
+	c->max_conns_per_listener = 0;
+	c->sndbuf = 256 * 1024;
+	c->rcvbuf = 256 * 1024;
+	c->time_wait_ms = 60000;
+	c->rto_min_ms = 200;
+	c->rto_max_ms = 120000;
+	c->keepalive_ms = 0;
+	c->mss = 1460;
+	c->retries = 15;
+	c->syn_retries = 6;
+	c->keepalive_probes = 9;
+	c->syn_cookies = 1;
+}
+
+uint32_t ts_flow_hash(uint32_t rip, uint32_t lip, uint16_t rport,
+		uint16_t lport)
+{
+	uint32_t h = rte_hash_crc_4byte(rip, 0x9e3779b9);
+
+	h = rte_hash_crc_4byte(lip, h);
+	return rte_hash_crc_4byte(((uint32_t)rport << 16) | lport, h);
+}
+
+uint16_t ts_owner(const struct ts_ctx *ctx, uint32_t hash)
+{
+	return (uint16_t)((hash >> 16) % ctx->tcp.n_workers);
+}
+
+static int ts_flow_table_init(struct ts_flow_table *t, uint32_t conns,
+		int socket)
+{
+	uint32_t n = rte_align32pow2(conns * 2);
+
+	t->slots = rte_zmalloc_socket("ts_flows", n * sizeof(*t->slots),
+			RTE_CACHE_LINE_SIZE, socket);
+	if (t->slots == NULL)
+		return -TS_ERR_NOMEM;
+	t->mask = n - 1;
+	t->used = 0;
+	return 0;
+}
+
+struct ts_tcb *ts_flow_find(const struct ts_ctx *ctx, uint32_t hash,
+		uint32_t rip, uint32_t lip, uint16_t rport, uint16_t lport)
+{
+	const struct ts_flow_table *t = &ctx->tcp.flows;
+
+	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		const struct ts_flow_slot *s = &t->slots[i];
+
+		if (s->tcb == NULL)
+			return NULL;
+		if (s->hash == hash && s->tcb->rip == rip && s->tcb->lip == lip &&
+				s->tcb->rport == rport && s->tcb->lport == lport)
+			return s->tcb;
+	}
+}
+
+static void ts_flow_insert(struct ts_flow_table *t, struct ts_tcb *c)
+{
+	uint32_t i;
+
+	for (i = c->hash & t->mask; t->slots[i].tcb != NULL;
+			i = (i + 1) & t->mask)
+		;
+	t->slots[i].hash = c->hash;
+	t->slots[i].tcb = c;
+	t->used++;
+}
+
+/* Backward-shift deletion, as in the ARP table. */
+static void ts_flow_remove(struct ts_flow_table *t, const struct ts_tcb *c)
+{
+	uint32_t hole, i;
+
+	for (hole = c->hash & t->mask; t->slots[hole].tcb != c;
+			hole = (hole + 1) & t->mask)
+		if (t->slots[hole].tcb == NULL)
+			return;
+	for (i = hole;;) {
+		uint32_t home;
+
+		i = (i + 1) & t->mask;
+		if (t->slots[i].tcb == NULL)
+			break;
+		home = t->slots[i].hash & t->mask;
+		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
+			t->slots[hole] = t->slots[i];
+			hole = i;
+		}
+	}
+	t->slots[hole].tcb = NULL;
+	t->used--;
+}
+
+int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
+		const uint64_t cookie_key[2], uint64_t tsc)
+{
+	struct ts_tcp *tcp = &ctx->tcp;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int rc;
+	static const struct rte_mbuf_dynfield ooo_field = {
+		.name = "wsgw_ts_ooo_link",
+		.size = sizeof(struct ts_ooo_link),
+		.align = __alignof__(struct ts_ooo_link),
+	};
+
+	if (tcp->conf.max_conns == 0 || tcp->conf.mss < 536 ||
+			n_workers == 0 || tcp->conf.rcvbuf < tcp->conf.mss ||
+			tcp->conf.sndbuf < tcp->conf.mss)
+		return -TS_ERR_INVAL;
+	tcp->n_workers = n_workers;
+	tcp->cookie_key[0] = cookie_key[0];
+	tcp->cookie_key[1] = cookie_key[1];
+	tcp->iss_base = (uint32_t)tsc ^ (uint32_t)(cookie_key[0] >> 7);
+	tcp->next_port = (uint16_t)(tsc % TS_EPHEMERAL_N);
+	snprintf(name, sizeof(name), "ts_tcb_%u_%p", ctx->worker_id,
+			(void *)ctx);
+	tcp->tcb_pool = rte_mempool_create(name, tcp->conf.max_conns,
+			sizeof(struct ts_tcb), 0, 0, NULL, NULL, NULL, NULL,
+			socket, RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (tcp->tcb_pool == NULL)
+		return -TS_ERR_NOMEM;
+	tcp->ooo_off = rte_mbuf_dynfield_register(&ooo_field);
+	if (tcp->ooo_off < 0)
+		return -TS_ERR_NOMEM;
+	rc = ts_flow_table_init(&tcp->flows, tcp->conf.max_conns, socket);
+	if (rc == 0)
+		rc = ts_wheel_init(ctx, socket, tsc);
+	return rc;
+}
+
+void ts_set_handoff(struct ts_ctx *ctx, ts_handoff_fn fn, void *arg)
+{
+	ctx->handoff = fn;
+	ctx->handoff_arg = arg;
+}
+
+/* Free every connection, then the tables (worker shutdown, tests). */
+void ts_tcp_free(struct ts_ctx *ctx)
+{
+	struct ts_flow_table *t = &ctx->tcp.flows;
+
+	if (t->slots != NULL) {
+		for (uint32_t i = 0; i <= t->mask; i++)
+			while (t->slots[i].tcb != NULL)
+				ts_tcb_free(ctx, t->slots[i].tcb);
+		rte_free(t->slots);
+		t->slots = NULL;
+	}
+	ts_wheel_free(ctx);
+	rte_mempool_free(ctx->tcp.tcb_pool);
+	ctx->tcp.tcb_pool = NULL;
+}
+
+void ts_tcb_set_state(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t state)
+{
+	if (c->state != TS_TCP_CLOSED)
+		ctx->stats.v[ts_state_gauge[c->state]]--;
+	if (state != TS_TCP_CLOSED)
+		ctx->stats.v[ts_state_gauge[state]]++;
+	c->state = state;
+}
+
+struct ts_tcb *ts_tcb_new(struct ts_ctx *ctx, uint8_t ifidx, uint32_t lip,
+		uint32_t rip, uint16_t lport, uint16_t rport)
+{
+	struct ts_tcb *c;
+
+	if (rte_mempool_get(ctx->tcp.tcb_pool, (void **)&c) != 0)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->lip = lip;
+	c->rip = rip;
+	c->lport = lport;
+	c->rport = rport;
+	c->ifidx = ifidx;
+	c->hash = ts_flow_hash(rip, lip, rport, lport);
+	c->rto = TS_TCP_INIT_RTO_MS;
+	c->rcv_free = ctx->tcp.conf.rcvbuf;
+	c->mss = 536;
+	ts_flow_insert(&ctx->tcp.flows, c);
+	ts_count(ctx, TS_STAT_TCP_CONNS, 1);
+	return c;
+}
+
+static void ts_mbuf_list_free(struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free(m);
+		m = next;
+	}
+}
+
+struct ts_tcp_listener *ts_tcb_listener(struct ts_ctx *ctx,
+		const struct ts_tcb *c)
+{
+	return c->listener ? &ctx->tcp.listeners[c->listener - 1] : NULL;
+}
+
+/* Remove from the output list (rare: only when freed while pending). */
+static void ts_tcp_unpend(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	struct ts_tcb **pp = &ctx->tcp.pend_head;
+
+	if (!(c->flags & TS_TCBF_PENDING))
+		return;
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->pend_next;
+	if (*pp == c)
+		*pp = c->pend_next;
+	c->flags &= (uint16_t)~TS_TCBF_PENDING;
+}
+
+void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	struct ts_tcp_listener *l = ts_tcb_listener(ctx, c);
+
+	if (l != NULL) {
+		if (c->state == TS_TCP_SYN_RCVD)
+			l->syn_rcvd--;
+		l->conns--;
+	}
+	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);
+	c->t_rexmt = c->t_keep = 0;
+	ts_tcb_timer_update(ctx, c);
+	ts_tcp_unpend(ctx, c);
+	ts_flow_remove(&ctx->tcp.flows, c);
+	ts_mbuf_list_free(c->sndq_head);
+	ts_mbuf_list_free(c->ooo_head);
+	c->sndq_head = c->sndq_tail = c->ooo_head = NULL;
+	ctx->stats.v[TS_STAT_TCP_CONNS]--;
+	rte_mempool_put(ctx->tcp.tcb_pool, c);
+}
+
+/* The end of a connection: tell the application (once), then free. */
+void ts_tcb_end(struct ts_ctx *ctx, struct ts_tcb *c, int why)
+{
+	/* A half-open passive connection was never shown to the application. */
+	int told = c->state != TS_TCP_SYN_RCVD &&
+		!(c->flags & TS_TCBF_APP_GONE) && c->ops != NULL &&
+		c->ops->closed != NULL;
+
+	c->flags |= TS_TCBF_APP_GONE;
+	if (told)
+		c->ops->closed(c->app, ctx, c, why);
+	ts_tcb_free(ctx, c);
+}
+
+void ts_tcp_pend(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	if (c->flags & TS_TCBF_PENDING)
+		return;
+	c->flags |= TS_TCBF_PENDING;
+	c->pend_next = ctx->tcp.pend_head;
+	ctx->tcp.pend_head = c;
+}
+
+void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc)
+{
+	while (ctx->tcp.pend_head != NULL) {
+		struct ts_tcb *c = ctx->tcp.pend_head;
+
+		ctx->tcp.pend_head = c->pend_next;
+		c->flags &= (uint16_t)~TS_TCBF_PENDING;
+		ts_tcp_output(ctx, c, tsc);
+	}
+}
+
+/* RFC 6528 would hash the tuple with a secret and add a clock; so do we. */
+uint32_t ts_tcp_new_iss(struct ts_ctx *ctx, const struct ts_seg *s)
+{
+	uint32_t tuple[3] = { s->rip, s->lip,
+		((uint32_t)s->rport << 16) | s->lport };
+
+	return (uint32_t)ts_siphash(ctx->tcp.cookie_key, tuple, sizeof(tuple)) +
+		ctx->tcp.iss_base + ts_usec(ctx, ctx->tcp.now) / 4;
+}
+
+void ts_tcp_established(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	const struct ts_tcp_conf *conf = &ctx->tcp.conf;
+
+	ts_tcb_set_state(ctx, c, TS_TCP_ESTABLISHED);
+	ts_cc_init(c);
+	if (conf->keepalive_ms != 0)
+		c->t_keep = ts_tick(ctx, ctx->tcp.now) + conf->keepalive_ms;
+}
+
+int ts_tcp_listen(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port,
+		const struct ts_tcp_ops *ops, void *app)
+{
+	struct ts_tcp_listener *free_slot = NULL;
+
+	if (port == 0 || ifidx >= ctx->n_ifs || ctx->tcp.tcb_pool == NULL)
+		return -TS_ERR_INVAL;
+	for (int i = 0; i < TS_TCP_MAX_LISTENERS; i++) {
+		struct ts_tcp_listener *l = &ctx->tcp.listeners[i];
+
+		if (l->port == port && l->ifidx == ifidx)
+			return -TS_ERR_INVAL;
+		if (l->port == 0 && free_slot == NULL)
+			free_slot = l;
+	}
+	if (free_slot == NULL)
+		return -TS_ERR_FULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->ops = ops;
+	free_slot->app = app;
+	free_slot->port = port;
+	free_slot->ifidx = ifidx;
+	return 0;
+}
+
+/* An ephemeral port whose flow to dst:dport this worker owns. */
+static uint16_t ts_tcp_pick_port(struct ts_ctx *ctx, uint32_t lip,
+		uint32_t dst, uint16_t dport)
+{
+	for (uint32_t n = 0; n < TS_EPHEMERAL_N; n++) {
+		uint16_t port = (uint16_t)(TS_EPHEMERAL_LO +
+				(ctx->tcp.next_port++ % TS_EPHEMERAL_N));
+		uint32_t h = ts_flow_hash(dst, lip, dport, port);
+
+		if (ts_owner(ctx, h) == ctx->worker_id &&
+				ts_flow_find(ctx, h, dst, lip, dport, port) == NULL)
+			return port;
+	}
+	return 0;
+}
+
+int ts_tcp_connect(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
+		uint16_t dport, const struct ts_tcp_ops *ops, void *app,
+		uint64_t tsc, struct ts_tcb **out)
+{
+	struct ts_iface *ifc = &ctx->ifs[ifidx];
+	struct ts_seg s = { 0 };
+	uint16_t lport;
+	struct ts_tcb *c;
+
+	if (ifidx >= ctx->n_ifs || dport == 0 ||
+			(!ts_ip_on_link(ifc, dst) && ifc->conf.gateway == 0))
+		return -TS_ERR_INVAL;
+	lport = ts_tcp_pick_port(ctx, ifc->conf.addr, dst, dport);
+	if (lport == 0)
+		return -TS_ERR_FULL;
+	c = ts_tcb_new(ctx, ifidx, ifc->conf.addr, dst, lport, dport);
+	if (c == NULL) {
+		ts_count(ctx, TS_STAT_DROP_TCP_NO_TCB, 1);
+		return -TS_ERR_FULL;
+	}
+	c->ops = ops;
+	c->app = app;
+	s.rip = dst;
+	s.lip = c->lip;
+	s.rport = dport;
+	s.lport = lport;
+	c->iss = ts_tcp_new_iss(ctx, &s);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->mss = ctx->tcp.conf.mss;
+	ts_tcb_set_state(ctx, c, TS_TCP_SYN_SENT);
+	ts_count(ctx, TS_STAT_TCP_ACTIVE_OPEN, 1);
+	ts_tcp_send_ctl(ctx, c, TS_F_SYN, c->iss, tsc);
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	ts_tcp_rto_arm(ctx, c, tsc);
+	*out = c;
+	return 0;
+}
+
+uint32_t ts_tcp_send_space(const struct ts_ctx *ctx, const struct ts_tcb *c)
+{
+	uint32_t buf = ctx->tcp.conf.sndbuf;
+
+	return c->sndq_bytes >= buf ? 0 : buf - c->sndq_bytes;
+}
+
+static int ts_tcp_can_send(const struct ts_tcb *c)
+{
+	return (c->state == TS_TCP_ESTABLISHED || c->state == TS_TCP_CLOSE_WAIT ||
+			c->state == TS_TCP_SYN_SENT ||
+			c->state == TS_TCP_SYN_RCVD) &&
+		!(c->flags & TS_TCBF_FIN_Q);
+}
+
+int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
+{
+	if (!ts_tcp_can_send(c))
+		return -TS_ERR_INVAL;
+	/*
+	 * Taken whole while any space is left: the queue may pass sndbuf by
+	 * one chain, which keeps messages whole and a large chain from
+	 * waiting for ever on space that never reaches its size.
+	 */
+	if (ts_tcp_send_space(ctx, c) == 0) {
+		c->flags |= TS_TCBF_WANT_W;
+		return -TS_ERR_FULL;
+	}
+	/* Queue each segment on its own, linked by ->next. */
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		if (m->data_len == 0) {
+			rte_pktmbuf_free(m);
+		} else {
+			c->sndq_bytes += m->data_len;
+			if (c->sndq_tail != NULL)
+				c->sndq_tail->next = m;
+			else
+				c->sndq_head = m;
+			c->sndq_tail = m;
+		}
+		m = next;
+	}
+	ts_tcp_pend(ctx, c);
+	return 0;
+}
+
+void ts_tcp_recved(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t len)
+{
+	uint32_t before = ts_tcp_rcv_window(c);
+
+	c->rcv_free += len;
+	if (c->rcv_free > ctx->tcp.conf.rcvbuf)
+		c->rcv_free = ctx->tcp.conf.rcvbuf;
+	/* Announce a window that opened by a segment or more (RFC 1122 SWS). */
+	if (ts_tcp_rcv_window(c) >= before + c->mss ||
+			(before == 0 && ts_tcp_rcv_window(c) > 0)) {
+		c->flags |= TS_TCBF_ACK_NOW;
+		ts_tcp_pend(ctx, c);
+	}
+}
+
+void ts_tcp_shutdown(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	if (c->flags & TS_TCBF_FIN_Q)
+		return;
+	switch (c->state) {
+	case TS_TCP_SYN_SENT:
+		ts_tcb_end(ctx, c, TS_TCP_END_ABORTED);
+		return;
+	case TS_TCP_SYN_RCVD:
+	case TS_TCP_ESTABLISHED:
+	case TS_TCP_CLOSE_WAIT:
+		c->flags |= TS_TCBF_FIN_Q;
+		ts_tcp_pend(ctx, c);
+		return;
+	default:
+		return;
+	}
+}
+
+void ts_tcp_abort(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	if (c->state != TS_TCP_SYN_SENT && c->state != TS_TCP_TIME_WAIT)
+		ts_tcp_send_ctl(ctx, c, TS_F_RST | TS_F_ACK, c->snd_nxt,
+				ctx->tcp.now);
+	c->flags |= TS_TCBF_APP_GONE;
+	ts_tcb_free(ctx, c);
+}

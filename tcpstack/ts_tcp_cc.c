@@ -1,0 +1,100 @@
+/**
+ * @file
+ * Congestion control: NewReno (RFC 5681, RFC 6582) behind struct
+ * ts_cc_ops, so that another algorithm can take its place. Initial window
+ * of ten segments (RFC 6928).
+ *
+ * ts_tcp_in (ACK processing) -> ts_cc_newreno.ack / .dupack
+ * ts_tcp_timers (RTO) -> ts_cc_rto
+ */
+#include "ts_tcp_priv.h"
+
+static uint32_t ts_cc_flight(const struct ts_tcb *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+static void ts_cc_loss_threshold(struct ts_tcb *c)
+{
+	c->ssthresh = RTE_MAX(ts_cc_flight(c) / 2, 2u * c->mss);
+}
+
+static void newreno_init(struct ts_tcb *c)
+{
+	c->cwnd = RTE_MIN(10u * c->mss, RTE_MAX(2u * c->mss, 14600u));
+	c->ssthresh = UINT32_MAX >> 1;
+	c->dupacks = 0;
+	c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+}
+
+static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
+		uint32_t acked, uint64_t tsc)
+{
+	c->dupacks = 0;
+	if (c->flags & TS_TCBF_RECOVERY) {
+		if (ts_seq_ge(ack, c->recover)) {
+			/* Full ACK: leave recovery (RFC 6582 3.2 step 3). */
+			c->cwnd = RTE_MIN(c->ssthresh,
+					RTE_MAX(ts_cc_flight(c), (uint32_t)c->mss) +
+					c->mss);
+			c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+			return;
+		}
+		/* Partial ACK: resend the next hole, deflate (step 4). */
+		ts_tcp_resend_first(ctx, c, tsc);
+		c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+		c->cwnd += c->mss;
+		return;
+	}
+	if (c->cwnd < c->ssthresh)
+		c->cwnd += RTE_MIN(acked, (uint32_t)c->mss);
+	else
+		c->cwnd += RTE_MAX(1u, (uint32_t)c->mss * c->mss / c->cwnd);
+}
+
+static void newreno_dupack(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint64_t tsc)
+{
+	if (c->flags & TS_TCBF_RECOVERY) {
+		c->cwnd += c->mss;           /* inflate for each segment gone */
+		return;
+	}
+	if (++c->dupacks < TS_TCP_DUPACK_THRESH)
+		return;
+	/* RFC 6582 step 2: only when this loss is past the last recovery. */
+	if (ts_seq_le(c->snd_una, c->recover) && c->recover != c->iss)
+		return;
+	ts_cc_loss_threshold(c);
+	c->recover = c->snd_max;
+	c->cwnd = c->ssthresh + TS_TCP_DUPACK_THRESH * c->mss;
+	c->flags |= TS_TCBF_RECOVERY;
+	ts_tcp_resend_first(ctx, c, tsc);
+}
+
+static void newreno_rto(struct ts_tcb *c)
+{
+	ts_cc_loss_threshold(c);
+	c->cwnd = c->mss;
+	c->dupacks = 0;
+	c->recover = c->snd_max;
+	c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+}
+
+const struct ts_cc_ops ts_cc_newreno = {
+	.name = "newreno",
+	.init = newreno_init,
+	.ack = newreno_ack,
+	.dupack = newreno_dupack,
+	.rto = newreno_rto,
+};
+
+void ts_cc_init(struct ts_tcb *c)
+{
+	ts_cc_newreno.init(c);
+	c->recover = c->iss;
+}
+
+void ts_cc_rto(struct ts_tcb *c)
+{
+	ts_cc_newreno.rto(c);
+}

@@ -1,0 +1,464 @@
+/**
+ * @file
+ * TCP output: segments from the send queue within the peer's window and
+ * the congestion window, control segments (SYN, SYN-ACK, ACK, FIN, RST),
+ * retransmission, and options (MSS, window scale, timestamps, SACK).
+ *
+ * ts_tcp_flush_pending -> ts_tcp_output -> ts_tcp_xmit -> ts_ipv4_output
+ * ts_tcp_timers -> ts_tcp_retransmit -> ts_tcp_output
+ *
+ * Payload is never copied into the queue: a segment's payload is attached
+ * to the queued mbufs (indirect mbufs share their buffers), except small
+ * payloads, which are cheaper to copy next to the header.
+ */
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "ts_tcp_priv.h"
+
+#define TS_OPT_EOL 0
+#define TS_OPT_NOP 1
+#define TS_OPT_MSS 2
+#define TS_OPT_WS 3
+#define TS_OPT_SACK_OK 4
+#define TS_OPT_SACK 5
+#define TS_OPT_TS 8
+
+/* Window scale that lets a window of @p buf bytes be announced. */
+static uint8_t ts_wscale_for(uint32_t buf)
+{
+	uint8_t s = 0;
+
+	while (s < TS_TCP_WSCALE_MAX && (65535u << s) < buf)
+		s++;
+	return s;
+}
+
+uint32_t ts_tcp_rcv_window(const struct ts_tcb *c)
+{
+	uint32_t w = c->rcv_free;
+	uint32_t max = 65535u << c->rcv_wscale;
+	uint32_t promised = c->rcv_adv - c->rcv_nxt;
+
+	if (w > max)
+		w = max;
+	/* Never shrink what was already offered (RFC 9293 3.8.6). */
+	if (ts_seq_gt(c->rcv_adv, c->rcv_nxt) && promised > w)
+		w = promised;
+	return w;
+}
+
+static uint8_t *ts_opt_ts(uint8_t *p, const struct ts_ctx *ctx,
+		const struct ts_tcb *c, uint64_t tsc)
+{
+	uint32_t val = rte_cpu_to_be_32(ts_tick(ctx, tsc));
+	uint32_t ecr = rte_cpu_to_be_32(c->ts_recent);
+
+	*p++ = TS_OPT_NOP;
+	*p++ = TS_OPT_NOP;
+	*p++ = TS_OPT_TS;
+	*p++ = 10;
+	memcpy(p, &val, 4);
+	memcpy(p + 4, &ecr, 4);
+	return p + 8;
+}
+
+/* SACK blocks (RFC 2018) for what the out-of-order queue holds. */
+static uint8_t *ts_opt_sack(uint8_t *p, const struct ts_ctx *ctx,
+		const struct ts_tcb *c, int room)
+{
+	uint32_t blocks[4][2];
+	int n = 0;
+	struct rte_mbuf *m;
+
+	for (m = c->ooo_head; m != NULL && n < 4; m = ts_ooo(ctx, m)->next) {
+		uint32_t seq = ts_ooo(ctx, m)->seq;
+		uint32_t end = seq + m->pkt_len;
+
+		if (n > 0 && blocks[n - 1][1] == seq)
+			blocks[n - 1][1] = end;
+		else {
+			blocks[n][0] = seq;
+			blocks[n][1] = end;
+			n++;
+		}
+	}
+	n = RTE_MIN(n, (room - 4) / 8);
+	if (n <= 0)
+		return p;
+	*p++ = TS_OPT_NOP;
+	*p++ = TS_OPT_NOP;
+	*p++ = TS_OPT_SACK;
+	*p++ = (uint8_t)(2 + 8 * n);
+	for (int i = 0; i < n; i++) {
+		uint32_t l = rte_cpu_to_be_32(blocks[i][0]);
+		uint32_t r = rte_cpu_to_be_32(blocks[i][1]);
+
+		memcpy(p, &l, 4);
+		memcpy(p + 4, &r, 4);
+		p += 8;
+	}
+	return p;
+}
+
+/* Options of a SYN or SYN-ACK: MSS, SACK permitted, timestamps, scale. */
+static uint8_t *ts_opt_syn(uint8_t *p, const struct ts_ctx *ctx,
+		const struct ts_tcb *c, int synack, uint64_t tsc)
+{
+	uint16_t mss = rte_cpu_to_be_16(ctx->tcp.conf.mss);
+	int ws = !synack || (c->flags & TS_TCBF_WS_OK);
+
+	*p++ = TS_OPT_MSS;
+	*p++ = 4;
+	memcpy(p, &mss, 2);
+	p += 2;
+	if (!synack || (c->flags & TS_TCBF_SACK)) {
+		*p++ = TS_OPT_NOP;
+		*p++ = TS_OPT_NOP;
+		*p++ = TS_OPT_SACK_OK;
+		*p++ = 2;
+	}
+	if (!synack || (c->flags & TS_TCBF_TS))
+		p = ts_opt_ts(p, ctx, c, tsc);
+	if (ws) {
+		*p++ = TS_OPT_NOP;
+		*p++ = TS_OPT_WS;
+		*p++ = 3;
+		*p++ = c->rcv_wscale;
+	}
+	return p;
+}
+
+/* Copy @p len bytes at @p off of the send queue to @p dst. */
+static void ts_sndq_copy(const struct ts_tcb *c, uint32_t off, uint8_t *dst,
+		uint32_t len)
+{
+	const struct rte_mbuf *m = c->sndq_head;
+
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (len > 0) {
+		uint32_t n = RTE_MIN(len, m->data_len - off);
+
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
+		dst += n;
+		len -= n;
+		off = 0;
+		m = m->next;
+	}
+}
+
+/*
+ * Attach up to @p len bytes at @p off of the send queue to @p hdr, sharing
+ * the queued buffers. @return the bytes attached (fewer when the pieces
+ * run out or an mbuf cannot be had).
+ */
+static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t off, struct rte_mbuf *hdr, uint32_t len)
+{
+	struct rte_mbuf *m = c->sndq_head;
+	uint32_t done = 0;
+
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	for (int n = 0; done < len && n < TS_TCP_MAX_PIECES; n++) {
+		uint32_t take = RTE_MIN(len - done, m->data_len - off);
+		struct rte_mbuf *piece = rte_pktmbuf_alloc(ctx->pool);
+
+		if (piece == NULL)
+			break;
+		rte_pktmbuf_attach(piece, m);
+		piece->data_off = (uint16_t)(m->data_off + off);
+		piece->data_len = (uint16_t)take;
+		piece->pkt_len = take;
+		if (rte_pktmbuf_chain(hdr, piece) != 0) {
+			rte_pktmbuf_free(piece);
+			break;
+		}
+		done += take;
+		off = 0;
+		m = m->next;
+	}
+	return done;
+}
+
+/* Fill the TCP header at the start of @p m and send it. */
+static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
+		uint8_t ifidx, uint32_t lip, uint32_t rip, uint16_t lport,
+		uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
+		uint16_t wnd, uint8_t hlen, uint64_t tsc)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+
+	th->src_port = rte_cpu_to_be_16(lport);
+	th->dst_port = rte_cpu_to_be_16(rport);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)((hlen / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	th->cksum = (uint16_t)~ts_tcp_sum(m, 0, m->pkt_len, lip, rip);
+	ts_count(ctx, TS_STAT_TCP_SEGS_OUT, 1);
+	if (flags & TS_F_RST)
+		ts_count(ctx, TS_STAT_TCP_RST_TX, 1);
+	ts_ipv4_output(ctx, ifidx, m, lip, rip, IPPROTO_TCP, tsc);
+}
+
+/*
+ * One segment of connection @p c: header, options, and @p len bytes of
+ * payload from offset @p off of the send queue. @return payload bytes
+ * actually sent (0 when no mbuf could be had).
+ */
+static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seq, uint8_t flags, uint32_t off, uint32_t len,
+		uint64_t tsc)
+{
+	uint8_t opts[TS_TCP_MAX_OPT];
+	uint8_t *p = opts;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+	uint8_t *hdr;
+	uint32_t wnd;
+	uint8_t hlen;
+
+	if (unlikely(m == NULL)) {
+		ts_count(ctx, TS_STAT_DROP_NO_MBUF, 1);
+		return 0;
+	}
+	if (flags & TS_F_SYN)
+		p = ts_opt_syn(p, ctx, c, !!(flags & TS_F_ACK), tsc);
+	else {
+		if (c->flags & TS_TCBF_TS)
+			p = ts_opt_ts(p, ctx, c, tsc);
+		if ((c->flags & TS_TCBF_SACK) && c->ooo_head != NULL)
+			p = ts_opt_sack(p, ctx, c,
+					(int)(TS_TCP_MAX_OPT - (p - opts)));
+	}
+	hlen = (uint8_t)(sizeof(struct rte_tcp_hdr) + (p - opts));
+	hdr = (uint8_t *)rte_pktmbuf_append(m, hlen);
+	memcpy(hdr + sizeof(struct rte_tcp_hdr), opts, (size_t)(p - opts));
+	if (len > 0 && len <= TS_TCP_COPY_MAX)
+		ts_sndq_copy(c, off, (uint8_t *)rte_pktmbuf_append(m,
+				(uint16_t)len), len);
+	else if (len > 0)
+		len = ts_sndq_attach(ctx, c, off, m, len);
+	if ((flags & TS_F_FIN) && len < c->sndq_bytes - off)
+		flags &= (uint8_t)~TS_F_FIN;   /* FIN only after the last byte */
+	wnd = ts_tcp_rcv_window(c);
+	if (!(flags & TS_F_SYN))
+		wnd >>= c->rcv_wscale;
+	ts_tcp_emit(ctx, m, c->ifidx, c->lip, c->rip, c->lport, c->rport, seq,
+			(flags & TS_F_ACK) ? c->rcv_nxt : 0, flags,
+			(uint16_t)RTE_MIN(wnd, 65535u), hlen, tsc);
+	if (flags & TS_F_ACK) {
+		c->last_ack = c->rcv_nxt;
+		c->flags &= (uint16_t)~TS_TCBF_ACK_NOW;
+		c->rcv_adv = c->rcv_nxt + ts_tcp_rcv_window(c);
+	}
+	return len;
+}
+
+void ts_tcp_send_ctl(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t flags,
+		uint32_t seq, uint64_t tsc)
+{
+	ts_tcp_xmit(ctx, c, seq, flags, 0, 0, tsc);
+}
+
+void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_ACK, 0, 0, tsc);
+}
+
+void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	c->t_rexmt = ts_tick(ctx, tsc) + RTE_MIN(c->rto << c->backoff,
+			ctx->tcp.conf.rto_max_ms);
+	ts_tcb_timer_update(ctx, c);
+}
+
+/* Our FIN took a sequence number: the state moves on (RFC 9293 3.10.4). */
+static void ts_tcp_fin_sent(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	c->flags |= TS_TCBF_FIN_SENT;
+	if (c->state == TS_TCP_ESTABLISHED || c->state == TS_TCP_SYN_RCVD)
+		ts_tcb_set_state(ctx, c, TS_TCP_FIN_WAIT_1);
+	else if (c->state == TS_TCP_CLOSE_WAIT)
+		ts_tcb_set_state(ctx, c, TS_TCP_LAST_ACK);
+}
+
+static int ts_tcp_may_send_data(uint8_t state)
+{
+	return state == TS_TCP_ESTABLISHED || state == TS_TCP_CLOSE_WAIT ||
+		state == TS_TCP_FIN_WAIT_1 || state == TS_TCP_CLOSING ||
+		state == TS_TCP_LAST_ACK;
+}
+
+/* Bytes of payload per segment: the MSS less the options every one carries. */
+static uint32_t ts_tcp_seg_size(const struct ts_tcb *c)
+{
+	return c->mss - ((c->flags & TS_TCBF_TS) ? 12u : 0u);
+}
+
+void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	uint32_t seg = ts_tcp_seg_size(c);
+	int sent = 0;
+
+	if (!ts_tcp_may_send_data(c->state)) {
+		if (c->flags & TS_TCBF_ACK_NOW)
+			ts_tcp_send_ack(ctx, c, tsc);
+		return;
+	}
+	for (;;) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t unsent = c->sndq_bytes > off ? c->sndq_bytes - off : 0;
+		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cwnd);
+		uint32_t room = wnd > off ? wnd - off : 0;
+		uint32_t len = RTE_MIN(RTE_MIN(unsent, room), seg);
+		uint8_t flags = TS_F_ACK;
+
+		if (len == 0)
+			break;
+		if (len == unsent)
+			flags |= TS_F_PSH;
+		if (len == unsent && (c->flags & TS_TCBF_FIN_Q) &&
+				!(c->flags & TS_TCBF_FIN_SENT))
+			flags |= TS_F_FIN;
+		len = ts_tcp_xmit(ctx, c, c->snd_nxt, flags, off, len, tsc);
+		if (len == 0)
+			break;
+		if (c->rtt_usec == 0) {
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_usec = ts_usec(ctx, tsc) | 1;
+		}
+		c->snd_nxt += len;
+		if ((flags & TS_F_FIN) && len == unsent) {
+			c->snd_nxt++;
+			ts_tcp_fin_sent(ctx, c);
+		}
+		if (ts_seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		sent = 1;
+	}
+	/* A FIN with no data left to carry it. */
+	if ((c->flags & TS_TCBF_FIN_Q) && !(c->flags & TS_TCBF_FIN_SENT) &&
+			c->snd_nxt - c->snd_una >= c->sndq_bytes) {
+		ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_FIN | TS_F_ACK, 0, 0, tsc);
+		c->snd_nxt++;
+		if (ts_seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		ts_tcp_fin_sent(ctx, c);
+		sent = 1;
+	}
+	if (!sent && (c->flags & TS_TCBF_ACK_NOW))
+		ts_tcp_send_ack(ctx, c, tsc);
+	/* Something in flight, or a zero window to probe: the timer runs. */
+	if (c->t_rexmt == 0 && (c->snd_max != c->snd_una ||
+			(c->snd_wnd == 0 && c->sndq_bytes > 0)))
+		ts_tcp_rto_arm(ctx, c, tsc);
+}
+
+/*
+ * Resend from snd_una. After a timeout everything in flight is resent as
+ * the window allows (go back N); a fast retransmit resends one segment.
+ */
+void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	c->rtt_usec = 0;                 /* Karn: no sample from a resend */
+	switch (c->state) {
+	case TS_TCP_SYN_SENT:
+		ts_count(ctx, TS_STAT_TCP_RETRANS_RTO, 1);
+		ts_tcp_send_ctl(ctx, c, TS_F_SYN, c->iss, tsc);
+		return;
+	case TS_TCP_SYN_RCVD:
+		ts_count(ctx, TS_STAT_TCP_RETRANS_RTO, 1);
+		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+		return;
+	default:
+		break;
+	}
+	if (c->snd_una == c->snd_max)
+		return;
+	ts_count(ctx, TS_STAT_TCP_RETRANS_RTO, 1);
+	c->snd_nxt = c->snd_una;
+	if (c->flags & TS_TCBF_FIN_SENT) {
+		/* The FIN is resent when the data before it has been. */
+		c->flags &= (uint16_t)~TS_TCBF_FIN_SENT;
+	}
+	ts_tcp_output(ctx, c, tsc);
+}
+
+/* Fast retransmit (RFC 5681 3.2): the first unacknowledged segment. */
+void ts_tcp_resend_first(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	uint32_t len = RTE_MIN(c->sndq_bytes, ts_tcp_seg_size(c));
+	uint8_t flags = TS_F_ACK;
+
+	ts_count(ctx, TS_STAT_TCP_RETRANS_FAST, 1);
+	c->rtt_usec = 0;
+	if ((c->flags & TS_TCBF_FIN_SENT) && len == c->sndq_bytes)
+		flags |= TS_F_FIN;
+	ts_tcp_xmit(ctx, c, c->snd_una, flags, 0, len, tsc);
+}
+
+/* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
+void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_seg *s, uint64_t tsc)
+{
+	struct rte_mbuf *m;
+	uint32_t seq = 0, ack = 0;
+	uint8_t flags = TS_F_RST;
+
+	if (s->flags & TS_F_RST)
+		return;
+	m = rte_pktmbuf_alloc(ctx->pool);
+	if (m == NULL) {
+		ts_count(ctx, TS_STAT_DROP_NO_MBUF, 1);
+		return;
+	}
+	if (s->flags & TS_F_ACK) {
+		seq = s->ack;
+	} else {
+		ack = s->seq + s->len + !!(s->flags & TS_F_SYN) +
+			!!(s->flags & TS_F_FIN);
+		flags |= TS_F_ACK;
+	}
+	rte_pktmbuf_append(m, sizeof(struct rte_tcp_hdr));
+	ts_tcp_emit(ctx, m, ifidx, s->lip, s->rip, s->lport, s->rport, seq, ack,
+			flags, 0, sizeof(struct rte_tcp_hdr), tsc);
+}
+
+/* A SYN-ACK that keeps no state: the cookie is our ISS (RFC 4987). */
+void ts_tcp_send_synack_cookie(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_seg *s, uint32_t iss, uint16_t mss, uint64_t tsc)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+	uint8_t *p;
+	uint16_t be_mss = rte_cpu_to_be_16(mss);
+
+	if (m == NULL) {
+		ts_count(ctx, TS_STAT_DROP_NO_MBUF, 1);
+		return;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, sizeof(struct rte_tcp_hdr) + 4);
+	p += sizeof(struct rte_tcp_hdr);
+	p[0] = TS_OPT_MSS;
+	p[1] = 4;
+	memcpy(p + 2, &be_mss, 2);
+	ts_count(ctx, TS_STAT_TCP_COOKIE_TX, 1);
+	ts_tcp_emit(ctx, m, ifidx, s->lip, s->rip, s->lport, s->rport, iss,
+			s->seq + 1, TS_F_SYN | TS_F_ACK, 65535,
+			sizeof(struct rte_tcp_hdr) + 4, tsc);
+}
+
+/* Choose our window scale when the SYN is built or answered. */
+void ts_tcp_pick_wscale(const struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	c->rcv_wscale = ts_wscale_for(ctx->tcp.conf.rcvbuf);
+}

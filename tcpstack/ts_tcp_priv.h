@@ -1,0 +1,173 @@
+/**
+ * @file
+ * TCP internals shared by ts_tcp*.c: sequence arithmetic, options, the
+ * connection table, timers and the output entry points.
+ */
+#ifndef TS_TCP_PRIV_H
+#define TS_TCP_PRIV_H
+
+#include <netinet/in.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
+
+#include "ts_priv.h"
+
+#define TS_TCP_HDR_ROOM (RTE_PKTMBUF_HEADROOM)
+#define TS_TCP_MAX_OPT 40
+#define TS_TCP_WSCALE_MAX 14
+#define TS_TCP_INIT_RTO_MS 1000
+#define TS_TCP_DUPACK_THRESH 3
+/** Payloads up to this size are copied into the header mbuf, not cloned. */
+#define TS_TCP_COPY_MAX 256
+/** Pieces (mbufs) of payload in one segment at most. */
+#define TS_TCP_MAX_PIECES 8
+
+#define TS_F_FIN RTE_TCP_FIN_FLAG
+#define TS_F_SYN RTE_TCP_SYN_FLAG
+#define TS_F_RST RTE_TCP_RST_FLAG
+#define TS_F_PSH RTE_TCP_PSH_FLAG
+#define TS_F_ACK RTE_TCP_ACK_FLAG
+
+static inline int ts_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline int ts_seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline int ts_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline int ts_seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/**
+ * Ones'-complement sum of the TCP segment in @p m from @p off, pseudo
+ * header included, folded to 16 bits in memory order (as rte_raw_cksum):
+ * 0xffff when a received checksum is right; its complement is what a
+ * sender stores, unswapped.
+ */
+static inline uint16_t ts_tcp_sum(const struct rte_mbuf *m, uint32_t off,
+		uint32_t len, uint32_t src, uint32_t dst)
+{
+	struct {
+		uint32_t src;
+		uint32_t dst;
+		uint8_t zero;
+		uint8_t proto;
+		uint16_t len;
+	} __rte_packed ph = {
+		rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
+		rte_cpu_to_be_16((uint16_t)len),
+	};
+	uint32_t sum = rte_raw_cksum(&ph, sizeof(ph));
+	uint16_t raw = 0;
+
+	rte_raw_cksum_mbuf(m, off, len, &raw);
+	sum += raw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/** Options of a received segment. */
+struct ts_tcp_opts {
+	uint16_t mss;              /**< 0: absent */
+	uint8_t wscale;            /**< valid when has_ws */
+	uint8_t has_ws;
+	uint8_t sack_ok;
+	uint8_t has_ts;
+	uint32_t ts_val;
+	uint32_t ts_ecr;
+};
+
+/** Per-mbuf state of an out-of-order segment (an mbuf dynamic field). */
+struct ts_ooo_link {
+	struct rte_mbuf *next;
+	uint32_t seq;
+	uint8_t fin;
+};
+
+static inline struct ts_ooo_link *ts_ooo(const struct ts_ctx *ctx,
+		struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, ctx->tcp.ooo_off, struct ts_ooo_link *);
+}
+
+/** A parsed received segment. */
+struct ts_seg {
+	struct rte_mbuf *m;        /**< payload only once parsed */
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len;              /**< payload bytes */
+	uint32_t wnd;              /**< unscaled */
+	uint32_t rip;
+	uint32_t lip;
+	uint16_t rport;
+	uint16_t lport;
+	uint8_t flags;
+	struct ts_tcp_opts opt;
+};
+
+/* ts_tcp_timer.c */
+int ts_wheel_init(struct ts_ctx *ctx, int socket, uint64_t tsc);
+void ts_wheel_free(struct ts_ctx *ctx);
+uint32_t ts_tick(const struct ts_ctx *ctx, uint64_t tsc);
+uint32_t ts_usec(const struct ts_ctx *ctx, uint64_t tsc);
+void ts_tcb_timer_update(struct ts_ctx *ctx, struct ts_tcb *c);
+
+/* ts_tcp.c */
+uint32_t ts_flow_hash(uint32_t rip, uint32_t lip, uint16_t rport,
+		uint16_t lport);
+struct ts_tcb *ts_flow_find(const struct ts_ctx *ctx, uint32_t hash,
+		uint32_t rip, uint32_t lip, uint16_t rport, uint16_t lport);
+struct ts_tcb *ts_tcb_new(struct ts_ctx *ctx, uint8_t ifidx, uint32_t lip,
+		uint32_t rip, uint16_t lport, uint16_t rport);
+void ts_tcb_set_state(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t state);
+void ts_tcb_end(struct ts_ctx *ctx, struct ts_tcb *c, int why);
+void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c);
+void ts_tcp_pend(struct ts_ctx *ctx, struct ts_tcb *c);
+uint16_t ts_owner(const struct ts_ctx *ctx, uint32_t hash);
+struct ts_tcp_listener *ts_tcb_listener(struct ts_ctx *ctx,
+		const struct ts_tcb *c);
+void ts_tcp_established(struct ts_ctx *ctx, struct ts_tcb *c);
+uint32_t ts_tcp_new_iss(struct ts_ctx *ctx, const struct ts_seg *s);
+
+/* ts_tcp_in.c */
+void ts_tcp_sndq_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t acked);
+
+/* ts_tcp_out.c */
+void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_send_ctl(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t flags,
+		uint32_t seq, uint64_t tsc);
+void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_seg *s, uint64_t tsc);
+void ts_tcp_send_synack_cookie(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_seg *s, uint32_t iss, uint16_t mss,
+		uint64_t tsc);
+uint32_t ts_tcp_rcv_window(const struct ts_tcb *c);
+void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_resend_first(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_pick_wscale(const struct ts_ctx *ctx, struct ts_tcb *c);
+
+/* ts_tcp_cc.c: NewReno (RFC 5681, RFC 6582) behind a small interface. */
+struct ts_cc_ops {
+	const char *name;
+	void (*init)(struct ts_tcb *c);
+	/** New data acknowledged: @p acked bytes up to @p ack. */
+	void (*ack)(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
+			uint32_t acked, uint64_t tsc);
+	/** A duplicate ACK. */
+	void (*dupack)(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+	/** A retransmission timeout. */
+	void (*rto)(struct ts_tcb *c);
+};
+extern const struct ts_cc_ops ts_cc_newreno;
+void ts_cc_init(struct ts_tcb *c);
+void ts_cc_rto(struct ts_tcb *c);
+
+/* ts_tcp_cookie.c: SYN cookies. */
+uint32_t ts_cookie_make(const struct ts_ctx *ctx, const struct ts_seg *s,
+		uint16_t mss, uint32_t tick);
+/** @return the MSS the cookie encodes, or 0 when it does not check. */
+uint16_t ts_cookie_check(const struct ts_ctx *ctx, const struct ts_seg *s,
+		uint32_t tick);
+uint64_t ts_siphash(const uint64_t key[2], const void *data, size_t len);
+
+#endif /* TS_TCP_PRIV_H */

@@ -1,0 +1,220 @@
+/**
+ * @file
+ * TCP types: connection blocks, listeners, the flow table and the timer
+ * wheel. Included by ts_types.h; the functions are in ts.h.
+ */
+#ifndef TS_TCP_TYPES_H
+#define TS_TCP_TYPES_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+/** Slots of the per-worker timer wheel, one millisecond each. */
+#define TS_WHEEL_SLOTS 4096
+/** Listening ports per worker. */
+#define TS_TCP_MAX_LISTENERS 16
+/** Out-of-order segments kept per connection (the window bounds bytes). */
+#define TS_TCP_OOO_MAX 250
+
+/** RFC 9293 states; zero is CLOSED, so zeroed memory is a free block. */
+enum ts_tcp_state {
+	TS_TCP_CLOSED = 0,
+	TS_TCP_SYN_SENT,
+	TS_TCP_SYN_RCVD,
+	TS_TCP_ESTABLISHED,
+	TS_TCP_FIN_WAIT_1,
+	TS_TCP_FIN_WAIT_2,
+	TS_TCP_CLOSE_WAIT,
+	TS_TCP_CLOSING,
+	TS_TCP_LAST_ACK,
+	TS_TCP_TIME_WAIT,
+	TS_TCP__STATES
+};
+
+/** Why a connection ended, as closed() reports it. */
+enum ts_tcp_end {
+	TS_TCP_END_OK = 0,       /**< orderly close, both FINs acknowledged */
+	TS_TCP_END_RESET,        /**< the peer reset it */
+	TS_TCP_END_TIMEOUT,      /**< retransmissions or keepalives unanswered */
+	TS_TCP_END_REFUSED,      /**< active open answered with RST */
+	TS_TCP_END_ABORTED,      /**< the application aborted it */
+};
+
+/** An entry of the timer wheel, embedded in what it times. */
+struct ts_timer {
+	struct ts_timer *next;
+	struct ts_timer *prev;
+	uint64_t expire;           /**< tick (ms) it fires at; 0: not armed */
+};
+
+struct ts_wheel {
+	struct ts_timer slots[TS_WHEEL_SLOTS];   /**< list heads */
+	uint64_t now;              /**< last tick processed */
+	uint64_t tsc_per_tick;
+	uint64_t base_tsc;         /**< TSC of tick 0 */
+};
+
+struct ts_tcb;
+struct ts_ctx;
+
+/**
+ * What the layer above hears from a connection. Every callback gets the
+ * listener's (or connect()'s) @p app pointer. A connection's own pointer
+ * for the application is ts_tcb_user().
+ */
+struct ts_tcp_ops {
+	/** A passive open completed; return 0 to keep it, < 0 to reset it. */
+	int (*accepted)(void *app, struct ts_ctx *ctx, struct ts_tcb *c);
+	/** An active open completed. */
+	void (*connected)(void *app, struct ts_ctx *ctx, struct ts_tcb *c);
+	/**
+	 * In-order data; the application owns @p m (one or more segments,
+	 * payload only) and reports it processed with ts_tcp_recved().
+	 */
+	void (*recv)(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+			struct rte_mbuf *m);
+	/** Send space opened after ts_tcp_send() returned -TS_ERR_FULL. */
+	void (*writable)(void *app, struct ts_ctx *ctx, struct ts_tcb *c);
+	/** The peer sent FIN: no more data will come. */
+	void (*peer_closed)(void *app, struct ts_ctx *ctx, struct ts_tcb *c);
+	/**
+	 * The connection is over (enum ts_tcp_end says why); @p c is freed
+	 * when this returns. Not called for connections never accepted.
+	 */
+	void (*closed)(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
+			int why);
+};
+
+struct ts_tcp_listener {
+	const struct ts_tcp_ops *ops;
+	void *app;
+	uint16_t port;             /**< host order; 0: free slot */
+	uint8_t ifidx;
+	uint32_t syn_rcvd;         /**< half-open connections now */
+	uint32_t conns;            /**< connections from this listener now */
+};
+
+/** Flow table: open addressing on the 4-tuple's hash. */
+struct ts_flow_slot {
+	uint32_t hash;
+	struct ts_tcb *tcb;        /**< NULL: free */
+};
+
+struct ts_flow_table {
+	struct ts_flow_slot *slots;
+	uint32_t mask;
+	uint32_t used;
+};
+
+/** Tunables of TCP, shared by every worker. */
+struct ts_tcp_conf {
+	uint32_t max_conns;        /**< connection blocks per worker */
+	uint32_t syn_backlog;      /**< half-open per listener before cookies */
+	uint32_t max_conns_per_listener;
+	uint32_t sndbuf;           /**< bytes queued to send per connection */
+	uint32_t rcvbuf;           /**< receive window, bytes */
+	uint32_t time_wait_ms;
+	uint32_t rto_min_ms;
+	uint32_t rto_max_ms;
+	uint32_t keepalive_ms;     /**< idle before probing; 0: off */
+	uint16_t mss;              /**< our MSS (clamp) */
+	uint8_t retries;           /**< RTO expirations before giving up */
+	uint8_t syn_retries;
+	uint8_t keepalive_probes;
+	uint8_t syn_cookies;       /**< 1: answer with cookies when full */
+};
+
+/**
+ * A connection. Sequence numbers are 32-bit and compared with wraparound
+ * (ts_seq_lt and friends). Times are wheel ticks (milliseconds).
+ */
+struct ts_tcb {
+	/* Receive side. */
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;          /**< right edge of the window we advertised */
+	uint32_t rcv_free;         /**< receive space the application left */
+	uint32_t irs;
+	uint32_t ts_recent;        /**< peer's last timestamp (PAWS) */
+	uint32_t last_ack;         /**< rcv_nxt of the last ACK we sent */
+	/* Send side. */
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;          /**< highest sequence sent */
+	uint32_t snd_wnd;          /**< peer's window, scaled */
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t iss;
+	uint32_t sndq_bytes;       /**< bytes queued from snd_una on */
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t recover;          /**< NewReno: snd_max when loss was seen */
+	/* RTT (RFC 6298), microseconds, and the RTO in ticks. */
+	uint32_t srtt_us;
+	uint32_t rttvar_us;
+	uint32_t rto;
+	uint32_t rtt_seq;          /**< sequence being timed without TS */
+	uint32_t rtt_usec;         /**< when it was sent (us); 0: none */
+	/* Timers: deadlines in ticks, 0 when off. */
+	uint32_t t_rexmt;          /**< RTO, persist, SYN, TIME-WAIT */
+	uint32_t t_keep;           /**< keepalive */
+	/* Identity. */
+	uint32_t lip;
+	uint32_t rip;
+	uint16_t lport;
+	uint16_t rport;
+	uint32_t hash;
+	uint16_t mss;              /**< what we send per segment */
+	uint8_t state;             /**< enum ts_tcp_state */
+	uint8_t ifidx;
+	uint8_t snd_wscale;
+	uint8_t rcv_wscale;
+	uint8_t dupacks;
+	uint8_t backoff;           /**< RTO expirations in a row */
+	uint8_t ooo_n;
+	uint8_t listener;          /**< index + 1; 0 for an active open */
+	uint8_t keep_probes;
+	uint16_t flags;            /**< TS_TCBF_* */
+	struct rte_mbuf *sndq_head;  /**< single segments linked by ->next */
+	struct rte_mbuf *sndq_tail;
+	struct rte_mbuf *ooo_head;   /**< sorted by sequence */
+	struct ts_tcb *pend_next;    /**< on the worker's output list */
+	const struct ts_tcp_ops *ops;
+	void *app;
+	void *user;
+	struct ts_timer timer;
+};
+
+/* Connection flags. */
+#define TS_TCBF_TS        0x01   /**< timestamps negotiated */
+#define TS_TCBF_SACK      0x02   /**< SACK permitted both ways */
+#define TS_TCBF_FIN_Q     0x04   /**< FIN to be sent after the data */
+#define TS_TCBF_ACK_NOW   0x08   /**< an ACK is owed */
+#define TS_TCBF_PENDING   0x10   /**< on the output list */
+#define TS_TCBF_RECOVERY  0x20   /**< NewReno fast recovery */
+#define TS_TCBF_WANT_W    0x40   /**< writable() owed when space opens */
+#define TS_TCBF_APP_GONE  0x80   /**< application closed: no more events */
+#define TS_TCBF_FIN_SENT  0x100  /**< our FIN has a sequence number */
+#define TS_TCBF_FIN_RCVD  0x200  /**< the peer's FIN was received */
+#define TS_TCBF_WS_OK     0x400  /**< window scaling both ways (RFC 7323) */
+
+/** TCP state of one worker. */
+struct ts_tcp {
+	struct ts_tcp_conf conf;
+	struct rte_mempool *tcb_pool;
+	struct ts_flow_table flows;
+	struct ts_tcp_listener listeners[TS_TCP_MAX_LISTENERS];
+	struct ts_tcb *pend_head;   /**< connections with output to do */
+	struct ts_wheel *wheel;
+	uint64_t cookie_key[2];     /**< SipHash key, the same on all workers */
+	uint32_t iss_base;
+	uint16_t next_port;         /**< ephemeral port search start */
+	uint16_t n_workers;         /**< flows are owned by hash % n_workers */
+	uint64_t now;               /**< TSC the stack was last handed */
+	int ooo_off;                /**< mbuf dynfield: struct ts_ooo_link */
+	uint8_t in_handoff;         /**< processing a frame handed over */
+	uint32_t mss_default;
+};
+
+#endif /* TS_TCP_TYPES_H */
