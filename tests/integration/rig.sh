@@ -174,6 +174,7 @@ rig_finish() {
 #   tcp_server_stop               SIGTERM it; its totals line is printed
 #   tcp_idle SECONDS              bounded wait: no connection left open
 #   stat_is NAME OP VALUE         a wsgw counter compared, e.g. -eq 0
+#   tcp_check_transfer NS NAME PORT ARGS...  tcp_transfer.py, checked
 TCP_TARGET=${TCP_TARGET:-wsgw}
 TCP_TOOLS=$ROOT/tests/integration
 TCP_TIME_WAIT_MS=${TCP_TIME_WAIT_MS:-100}
@@ -283,4 +284,13 @@ stat_is() {   # stat_is NAME OP VALUE
 	v=$(gw_stat "$1")
 	[ -n "$v" ] || { echo "no statistic $1"; return 1; }
 	test "$v" "$2" "$3" || { echo "$1 = $v"; return 1; }
+}
+
+# tcp_transfer.py from NS to the gateway, its line shown, a check recorded.
+tcp_check_transfer() {   # tcp_check_transfer NS NAME PORT tcp_transfer.py-args...
+	local ns=$1 name=$2 out
+	shift 2
+	out=$(ip netns exec "$ns" "$PY" "$TCP_TOOLS/tcp_transfer.py" "$GW_IP" "$@" 2>&1)
+	echo "$out"
+	check "$name" grep -q '^tcp_transfer: ok' <<<"$out"
 }

@@ -25,8 +25,10 @@ else
 	tcp_gw_start --tcp-client "$PEER_IP:$PORT,conns=$N,bytes=$M"
 	# Bounded poll on the counters: every connection ended, well or not.
 	deadline=$((SECONDS + 60))
-	until [ "$(($(gw_stat tcp_client_conns_ok) + $(gw_stat tcp_client_conns_failed)))" \
-		-ge "$N" ] 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; do
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		ok=$(gw_stat tcp_client_conns_ok)
+		failed=$(gw_stat tcp_client_conns_failed)
+		[ $((${ok:-0} + ${failed:-0})) -ge "$N" ] && break
 		sleep 0.1
 	done
 	check "tcp_client_conns_ok = $N" stat_is tcp_client_conns_ok -eq "$N"

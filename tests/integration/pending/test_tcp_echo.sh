@@ -13,13 +13,7 @@ TOTAL=${TCP_TOTAL:-100M}
 rig_up
 tcp_target_up "$ECHO_PORT" "$DISCARD_PORT"
 
-transfer() {   # transfer NAME tcp_transfer.py-args...
-	local name=$1 out
-	shift
-	out=$(peer "$PY" "$TCP_TOOLS/tcp_transfer.py" "$GW_IP" "$@" 2>&1)
-	echo "$out"
-	check "$name" grep -q '^tcp_transfer: ok' <<<"$out"
-}
+transfer() { tcp_check_transfer "$NS_PEER" "$@"; }
 
 transfer "echo: 1 connection, $TOTAL each way, intact" \
 	"$ECHO_PORT" --conns 1 --total "$TOTAL" --deadline 120

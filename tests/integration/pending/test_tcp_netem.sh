@@ -65,14 +65,7 @@ until grep -q '^tcp_impair: ready' "$relay_log" || ! kill -0 "$relay_pid" ||
 done
 check "impairing relay running" grep -q '^tcp_impair: ready' "$relay_log"
 
-transfer() {   # transfer NAME tcp_transfer.py-args...
-	local name=$1 out
-	shift
-	out=$(ip netns exec "$NS_CLI" "$PY" "$TCP_TOOLS/tcp_transfer.py" \
-		"$GW_IP" "$PORT" "$@" 2>&1)
-	echo "$out"
-	check "$name" grep -q '^tcp_transfer: ok' <<<"$out"
-}
+transfer() { tcp_check_transfer "$NS_CLI" "$1" "$PORT" "${@:2}"; }
 transfer "impaired: 1 connection, $ONE each way, intact" \
 	--conns 1 --total "$ONE" --deadline 120
 transfer "impaired: 100 connections, $MANY each way in all, intact" \

@@ -36,11 +36,9 @@ until grep -q '^tcp_synflood: ready' "$RIG_TMP/flood.out" ||
 done
 check "flood under way" grep -q '^tcp_synflood: ready' "$RIG_TMP/flood.out"
 
-out=$(peer "$PY" "$TCP_TOOLS/tcp_transfer.py" "$GW_IP" "$PORT" --conns 4 \
-	--total 4M --deadline 20 2>&1)
-echo "$out"
-check "client during the flood: 4 connections, 4 MB each way, intact" \
-	grep -q '^tcp_transfer: ok' <<<"$out"
+tcp_check_transfer "$NS_PEER" \
+	"client during the flood: 4 connections, 4 MB each way, intact" \
+	"$PORT" --conns 4 --total 4M --deadline 20
 check "client done while the flood was still on" kill -0 "$flood_pid"
 wait "$flood_pid"
 cat "$RIG_TMP/flood.out"
