@@ -55,8 +55,8 @@ static void bench_ts_template(struct bench_ts *b, uint16_t payload)
 	ih->total_length = rte_cpu_to_be_16((uint16_t)(28 + payload));
 	ih->time_to_live = 64;
 	ih->next_proto_id = IPPROTO_ICMP;
-	ih->src_addr = RTE_BE32(RTE_IPV4(198, 18, 0, 2));
-	ih->dst_addr = RTE_BE32(RTE_IPV4(198, 18, 0, 1));
+	ih->src_addr = RTE_BE32(TS_IPV4(198, 18, 0, 2));
+	ih->dst_addr = RTE_BE32(TS_IPV4(198, 18, 0, 1));
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, 8u + payload);
@@ -66,7 +66,7 @@ static void bench_ts_template(struct bench_ts *b, uint16_t payload)
 static void *bench_ts_setup(int64_t arg)
 {
 	struct ts_iface_conf ic = { .mac = bench_our,
-		.addr = RTE_IPV4(198, 18, 0, 1), .prefix_len = 24 };
+		.addr = TS_IPV4(198, 18, 0, 1), .prefix_len = 24 };
 	struct ts_conf conf;
 	struct bench_ts *b;
 
@@ -86,7 +86,7 @@ static void *bench_ts_setup(int64_t arg)
 		return NULL;
 	}
 	ts_set_tx(&b->ctx, bench_ts_tx, b);
-	ts_arp_learn(&b->ctx, 0, RTE_IPV4(198, 18, 0, 2), &bench_peer, 0);
+	ts_arp_learn(&b->ctx, 0, TS_IPV4(198, 18, 0, 2), &bench_peer, 0);
 	bench_ts_template(b, (uint16_t)arg);
 	if (rte_pktmbuf_alloc_bulk(b->pool, b->pkts, BENCH_TS_BURST) != 0)
 		return NULL;

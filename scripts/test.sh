@@ -46,7 +46,9 @@ script() {   # script PATH [args]
 echo "== unit tests (release build)"
 unit build
 echo "== unit tests (ASan+UBSan build)"
-unit build-asan
+# Any sanitizer report fails the test, not just a crash.
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 unit build-asan
 if [ -x tests/fuzz/run.sh ]; then
 	echo "== fuzz targets"
 	script tests/fuzz/run.sh

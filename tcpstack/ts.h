@@ -16,6 +16,13 @@
 
 #include "ts_types.h"
 
+/**
+ * An IPv4 address in host order from its four bytes. (DPDK's RTE_IPV4
+ * shifts a signed int, undefined for a first byte above 127.)
+ */
+#define TS_IPV4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+		(uint32_t)(c) << 8 | (uint32_t)(d))
+
 /** Defaults that match Linux's behaviour closely enough for a gateway. */
 void ts_conf_defaults(struct ts_conf *conf);
 

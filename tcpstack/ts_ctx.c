@@ -136,14 +136,15 @@ void ts_flush(struct ts_ctx *ctx)
 
 void ts_timers(struct ts_ctx *ctx, uint64_t tsc)
 {
+	/* The TCP wheel every time: it costs a compare when no tick passed. */
+	ctx->tcp.now = tsc;
+	ts_tcp_timers(ctx, tsc);
 	if (likely(tsc < ctx->next_scan_tsc))
 		return;
 	ctx->next_scan_tsc = tsc + ts_ms_to_tsc(TS_SCAN_INTERVAL_MS,
 			ctx->tsc_hz);
 	for (uint8_t i = 0; i < ctx->n_ifs; i++)
 		ts_arp_timers(ctx, &ctx->ifs[i], tsc);
-	ctx->tcp.now = tsc;
-	ts_tcp_timers(ctx, tsc);
 }
 
 void ts_ctx_free(struct ts_ctx *ctx)

@@ -678,6 +678,13 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_PAWS);
 		return;
 	}
+	if (c->state == TS_TCP_SYN_RCVD && (s->flags & TS_F_SYN) &&
+			!(s->flags & TS_F_ACK) && s->seq == c->irs) {
+		/* Our SYN-ACK was lost: the peer's SYN came again. */
+		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
 	if (!ts_tcp_acceptable(c, s)) {
 		if (!(s->flags & TS_F_RST))
 			ts_tcp_send_ack(ctx, c, tsc);
@@ -700,12 +707,6 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		return;
 	}
 	if (s->flags & TS_F_SYN) {
-		if (c->state == TS_TCP_SYN_RCVD && s->seq == c->irs) {
-			/* Our SYN-ACK was lost: the peer's SYN came again. */
-			ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
-			rte_pktmbuf_free(s->m);
-			return;
-		}
 		ts_tcp_challenge(ctx, c, s, TS_STAT_DROP_TCP_FLAGS, tsc); /* 5961 4 */
 		return;
 	}

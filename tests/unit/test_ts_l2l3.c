@@ -23,9 +23,9 @@
 
 #define HZ 1000000000ull          /* a 1 GHz TSC keeps the arithmetic plain */
 #define MS (HZ / 1000)
-#define OUR_IP RTE_IPV4(198, 18, 0, 1)
-#define PEER_IP RTE_IPV4(198, 18, 0, 2)
-#define GW_IP RTE_IPV4(198, 18, 0, 254)
+#define OUR_IP TS_IPV4(198, 18, 0, 1)
+#define PEER_IP TS_IPV4(198, 18, 0, 2)
+#define GW_IP TS_IPV4(198, 18, 0, 254)
 #define MAX_CAPTURE 64
 
 static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
@@ -254,7 +254,7 @@ static void test_arp_not_for_us(void **state)
 
 	(void)state;
 	input1(arp_frame(RTE_ARP_OP_REQUEST, &peer_mac, PEER_IP,
-			RTE_IPV4(198, 18, 0, 9)), 0);
+			TS_IPV4(198, 18, 0, 9)), 0);
 	assert_only_drop(TS_STAT_DROP_ARP_NOT_FOR_US);
 	/* RFC 826: a request for someone else creates no entry. */
 	assert_int_not_equal(ts_arp_lookup(&ctx, 0, PEER_IP, &mac), 0);
@@ -387,17 +387,17 @@ static void mangle_offset(struct rte_mbuf *m)
 }
 static void mangle_dst(struct rte_mbuf *m)
 {
-	ip_of(m)->dst_addr = RTE_BE32(RTE_IPV4(198, 18, 0, 77));
+	ip_of(m)->dst_addr = RTE_BE32(TS_IPV4(198, 18, 0, 77));
 	reck(m);
 }
 static void mangle_src_loopback(struct rte_mbuf *m)
 {
-	ip_of(m)->src_addr = RTE_BE32(RTE_IPV4(127, 0, 0, 1));
+	ip_of(m)->src_addr = RTE_BE32(TS_IPV4(127, 0, 0, 1));
 	reck(m);
 }
 static void mangle_src_bcast(struct rte_mbuf *m)
 {
-	ip_of(m)->src_addr = RTE_BE32(RTE_IPV4(198, 18, 0, 255));
+	ip_of(m)->src_addr = RTE_BE32(TS_IPV4(198, 18, 0, 255));
 	reck(m);
 }
 static void mangle_proto(struct rte_mbuf *m)
@@ -577,17 +577,17 @@ static void test_arp_table_full_and_removal(void **state)
 	conf.arp_entries = 16;
 	assert_int_equal(make_ctx(&conf, GW_IP), 0);
 	for (uint32_t i = 0; i < 20; i++)
-		ts_arp_learn(&ctx, 0, RTE_IPV4(198, 18, 0, 10 + i), &peer_mac, 0);
+		ts_arp_learn(&ctx, 0, TS_IPV4(198, 18, 0, 10 + i), &peer_mac, 0);
 	assert_int_equal(ctx.ifs[0].arp.used, 16);
 	assert_int_equal(ctx.stats.v[TS_STAT_DROP_ARP_TABLE_FULL], 4);
 	for (uint32_t i = 0; i < 16; i++)
 		assert_int_equal(ts_arp_lookup(&ctx, 0,
-				RTE_IPV4(198, 18, 0, 10 + i), &mac), 0);
+				TS_IPV4(198, 18, 0, 10 + i), &mac), 0);
 	/* Unused for two lifetimes: reclaimed, and probing chains stay whole. */
-	ts_arp_learn(&ctx, 0, RTE_IPV4(198, 18, 0, 12), &peer_mac, 60000 * MS);
+	ts_arp_learn(&ctx, 0, TS_IPV4(198, 18, 0, 12), &peer_mac, 60000 * MS);
 	ts_timers(&ctx, 120000 * MS);
 	assert_int_equal(ctx.ifs[0].arp.used, 1);
-	assert_int_equal(ts_arp_lookup(&ctx, 0, RTE_IPV4(198, 18, 0, 12), &mac),
+	assert_int_equal(ts_arp_lookup(&ctx, 0, TS_IPV4(198, 18, 0, 12), &mac),
 			0);
 }
 
@@ -619,13 +619,13 @@ static void test_output_routes(void **state)
 	ts_arp_learn(&ctx, 0, GW_IP, &gw_mac, 0);
 	m = rte_pktmbuf_alloc(pool);
 	memset(rte_pktmbuf_append(m, 10), 0xab, 10);
-	ts_ipv4_output(&ctx, 0, m, OUR_IP, RTE_IPV4(203, 0, 113, 5), 253, 0);
+	ts_ipv4_output(&ctx, 0, m, OUR_IP, TS_IPV4(203, 0, 113, 5), 253, 0);
 	ts_flush(&ctx);
 	assert_int_equal(n_captured, 1);
 	eh = rte_pktmbuf_mtod(captured[0], struct rte_ether_hdr *);
 	ih = ip_of(captured[0]);
 	assert_true(rte_is_same_ether_addr(&eh->dst_addr, &gw_mac));
-	assert_int_equal(rte_be_to_cpu_32(ih->dst_addr), RTE_IPV4(203, 0, 113, 5));
+	assert_int_equal(rte_be_to_cpu_32(ih->dst_addr), TS_IPV4(203, 0, 113, 5));
 	assert_int_equal(rte_be_to_cpu_16(ih->total_length), 30);
 	assert_int_equal(ih->next_proto_id, 253);
 	assert_int_equal(ih->time_to_live, 64);
@@ -642,7 +642,7 @@ static void test_output_routes(void **state)
 	}
 	m = rte_pktmbuf_alloc(pool);
 	rte_pktmbuf_append(m, 10);
-	ts_ipv4_output(&ctx, 0, m, OUR_IP, RTE_IPV4(203, 0, 113, 5), 253, 0);
+	ts_ipv4_output(&ctx, 0, m, OUR_IP, TS_IPV4(203, 0, 113, 5), 253, 0);
 	assert_only_drop(TS_STAT_DROP_NO_ROUTE);
 }
 

@@ -1,0 +1,848 @@
+/**
+ * @file
+ * Unit tests of TCP: crafted segments go in through ts_input, what the
+ * stack sends is captured and parsed, time is the TSC each call is given
+ * (1 tick = 1 ms here), and every test ends with the connection pool and
+ * the mbuf pool back to zero in use.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "ts.h"
+#include "ts_tcp_priv.h"
+
+#define HZ 1000000000ull
+#define MS (HZ / 1000)
+#define OUR_IP TS_IPV4(198, 18, 0, 1)
+#define PEER_IP TS_IPV4(198, 18, 0, 2)
+#define PEER_PORT 40000
+#define ECHO 7
+#define DISCARD 9
+#define APP 80
+#define MAX_CAP 256
+
+static const struct rte_ether_addr our_mac = {{ 2, 0, 0, 0, 0, 1 }};
+static const struct rte_ether_addr peer_mac = {{ 2, 0, 0, 0, 0, 2 }};
+static const uint64_t key[2] = { 0x0123456789abcdefull, 0xfedcba9876543210ull };
+
+static struct rte_mempool *pool;
+static struct ts_ctx ctx;
+static struct rte_mbuf *cap[MAX_CAP];
+static unsigned int n_cap;
+static uint64_t now;
+
+/* A parsed captured segment. */
+struct seg {
+	uint32_t seq, ack, len;
+	uint16_t sport, dport, wnd;
+	uint8_t flags;
+	struct ts_tcp_opts opt;
+	const uint8_t *data;
+};
+
+/* What the test application heard. */
+static struct {
+	int accepted, connected, peer_closed, closed, closed_why, writable;
+	uint8_t data[1 << 16];
+	uint32_t n;
+	struct ts_tcb *last;
+} app;
+
+static uint16_t cap_tx(void *arg, uint16_t port, uint16_t queue,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)arg;
+	(void)port;
+	(void)queue;
+	for (uint16_t i = 0; i < n; i++) {
+		assert_true(n_cap < MAX_CAP);
+		cap[n_cap++] = pkts[i];
+	}
+	return n;
+}
+
+static void cap_free(void)
+{
+	for (unsigned int i = 0; i < n_cap; i++)
+		rte_pktmbuf_free(cap[i]);
+	n_cap = 0;
+}
+
+static int app_accepted(void *a, struct ts_ctx *c, struct ts_tcb *t)
+{
+	(void)a;
+	(void)c;
+	app.accepted++;
+	app.last = t;
+	return 0;
+}
+
+static void app_connected(void *a, struct ts_ctx *c, struct ts_tcb *t)
+{
+	(void)a;
+	(void)c;
+	app.connected++;
+	app.last = t;
+}
+
+static void app_recv(void *a, struct ts_ctx *c, struct ts_tcb *t,
+		struct rte_mbuf *m)
+{
+	uint32_t len = m->pkt_len;
+
+	(void)a;
+	const void *p;
+
+	assert_true(app.n + len <= sizeof(app.data));
+	p = rte_pktmbuf_read(m, 0, len, app.data + app.n);
+	if (p != app.data + app.n)      /* contiguous: not copied for us */
+		memcpy(app.data + app.n, p, len);
+	app.n += len;
+	rte_pktmbuf_free(m);
+	ts_tcp_recved(c, t, len);
+}
+
+static void app_peer_closed(void *a, struct ts_ctx *c, struct ts_tcb *t)
+{
+	(void)a;
+	(void)c;
+	(void)t;
+	app.peer_closed++;
+}
+
+static void app_closed(void *a, struct ts_ctx *c, struct ts_tcb *t, int why)
+{
+	(void)a;
+	(void)c;
+	(void)t;
+	app.closed++;
+	app.closed_why = why;
+	app.last = NULL;
+}
+
+static void app_writable(void *a, struct ts_ctx *c, struct ts_tcb *t)
+{
+	(void)a;
+	(void)c;
+	(void)t;
+	app.writable++;
+}
+
+static const struct ts_tcp_ops app_ops = {
+	.accepted = app_accepted,
+	.connected = app_connected,
+	.recv = app_recv,
+	.writable = app_writable,
+	.peer_closed = app_peer_closed,
+	.closed = app_closed,
+};
+
+static int group_setup(void **state)
+{
+	char *argv[] = { "test", "--no-huge", "--no-shconf", "-m", "256",
+		"--no-pci", "-l", "0", "--log-level", "lib.eal:error", NULL };
+
+	(void)state;
+	if (rte_eal_init(10, argv) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("tcp_test", 4095, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	return pool == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static int make_ctx(void (*tune)(struct ts_conf *))
+{
+	struct ts_iface_conf ic = { .mac = our_mac, .addr = OUR_IP,
+		.prefix_len = 24 };
+	struct ts_conf conf;
+
+	ts_conf_defaults(&conf);
+	conf.tcp.max_conns = 64;
+	conf.tcp.time_wait_ms = 1000;
+	conf.arp_timeout_ms = 86400000;    /* no ARP traffic in these tests */
+	if (tune != NULL)
+		tune(&conf);
+	now = 5 * HZ;
+	if (ts_ctx_init(&ctx, &conf, pool, 0, HZ) != 0 ||
+			ts_iface_add(&ctx, &ic, 0, 0) != 0 ||
+			ts_tcp_init(&ctx, 0, 1, key, now) != 0)
+		return -1;
+	ts_set_tx(&ctx, cap_tx, NULL);
+	ts_arp_learn(&ctx, 0, PEER_IP, &peer_mac, now);
+	if (ts_svc_echo(&ctx, 0, ECHO) != 0 ||
+			ts_svc_discard(&ctx, 0, DISCARD) != 0 ||
+			ts_tcp_listen(&ctx, 0, APP, &app_ops, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	n_cap = 0;
+	return make_ctx(NULL);
+}
+
+static int teardown(void **state)
+{
+	int in_use;
+
+	(void)state;
+	cap_free();
+	in_use = (int)rte_mempool_in_use_count(ctx.tcp.tcb_pool);
+	ts_ctx_free(&ctx);
+	if (in_use != 0 || ctx.stats.v[TS_STAT_TCP_CONNS] != 0)
+		return -1;
+	return rte_mempool_in_use_count(pool) == 0 ? 0 : -1;
+}
+
+/* Step time by @p ms, running the timers each millisecond. */
+static void step(uint64_t ms)
+{
+	for (uint64_t i = 0; i < ms; i++) {
+		now += MS;
+		ts_timers(&ctx, now);
+	}
+	ts_flush(&ctx);
+}
+
+/* Options to put on a crafted segment. */
+struct opts {
+	uint16_t mss;
+	int ws;          /* -1: none */
+	int sack_ok;
+	int ts;          /* send a timestamp */
+	uint32_t tsval, tsecr;
+};
+
+/* A segment from the peer's @p sport to our @p dport. */
+static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
+		uint32_t ack, uint8_t flags, uint16_t wnd, const void *payload,
+		uint32_t len, const struct opts *o, int bad_cksum)
+{
+	uint8_t opt[40];
+	uint32_t olen = 0;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ih;
+	struct rte_tcp_hdr *th;
+	uint8_t *p;
+
+	assert_non_null(m);
+	if (o != NULL && o->mss) {
+		opt[olen++] = 2; opt[olen++] = 4;
+		opt[olen++] = (uint8_t)(o->mss >> 8); opt[olen++] = (uint8_t)o->mss;
+	}
+	if (o != NULL && o->sack_ok) {
+		opt[olen++] = 1; opt[olen++] = 1; opt[olen++] = 4; opt[olen++] = 2;
+	}
+	if (o != NULL && o->ts) {
+		uint32_t v = rte_cpu_to_be_32(o->tsval), e = rte_cpu_to_be_32(o->tsecr);
+
+		opt[olen++] = 1; opt[olen++] = 1; opt[olen++] = 8; opt[olen++] = 10;
+		memcpy(opt + olen, &v, 4);
+		memcpy(opt + olen + 4, &e, 4);
+		olen += 8;
+	}
+	if (o != NULL && o->ws >= 0 && (flags & TS_F_SYN)) {
+		opt[olen++] = 1; opt[olen++] = 3; opt[olen++] = 3;
+		opt[olen++] = (uint8_t)o->ws;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + 20 + 20 + olen + len));
+	assert_non_null(p);
+	eh = (struct rte_ether_hdr *)p;
+	eh->dst_addr = our_mac;
+	eh->src_addr = peer_mac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ih = (struct rte_ipv4_hdr *)(eh + 1);
+	memset(ih, 0, sizeof(*ih));
+	ih->version_ihl = RTE_IPV4_VHL_DEF;
+	ih->total_length = rte_cpu_to_be_16((uint16_t)(20 + 20 + olen + len));
+	ih->time_to_live = 64;
+	ih->next_proto_id = IPPROTO_TCP;
+	ih->src_addr = rte_cpu_to_be_32(PEER_IP);
+	ih->dst_addr = rte_cpu_to_be_32(OUR_IP);
+	ih->hdr_checksum = rte_ipv4_cksum(ih);
+	th = (struct rte_tcp_hdr *)(ih + 1);
+	memset(th, 0, sizeof(*th));
+	th->src_port = rte_cpu_to_be_16(sport);
+	th->dst_port = rte_cpu_to_be_16(dport);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((20 + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	memcpy(th + 1, opt, olen);
+	if (payload != NULL)
+		memcpy((uint8_t *)(th + 1) + olen, payload, len);
+	else
+		memset((uint8_t *)(th + 1) + olen, 0, len);
+	th->cksum = rte_ipv4_udptcp_cksum(ih, th);
+	if (bad_cksum)
+		th->cksum ^= 0x0101;
+	ts_input(&ctx, 0, &m, 1, now);
+	ts_flush(&ctx);
+}
+
+/* A segment from the peer's usual port; @p payload NULL sends zeros. */
+static void send_seg(uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+		uint16_t wnd, const void *payload, uint32_t len,
+		const struct opts *o)
+{
+	send_from(PEER_PORT, dport, seq, ack, flags, wnd, payload, len, o, 0);
+}
+
+static struct seg parse(unsigned int i)
+{
+	struct rte_mbuf *m = cap[i];
+	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, 14);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ih + 1);
+	uint32_t hlen = (uint32_t)(th->data_off >> 4) * 4;
+	uint32_t tlen = rte_be_to_cpu_16(ih->total_length) - 20u;
+	struct seg s;
+
+	assert_true(i < n_cap);
+	assert_int_equal(ih->next_proto_id, IPPROTO_TCP);
+	/* Every segment we send carries a right checksum. */
+	assert_int_equal(rte_pktmbuf_linearize(m), 0);
+	ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	th = (struct rte_tcp_hdr *)(ih + 1);
+	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ih, th), 0);
+	s.seq = rte_be_to_cpu_32(th->sent_seq);
+	s.ack = rte_be_to_cpu_32(th->recv_ack);
+	s.flags = th->tcp_flags;
+	s.wnd = rte_be_to_cpu_16(th->rx_win);
+	s.sport = rte_be_to_cpu_16(th->src_port);
+	s.dport = rte_be_to_cpu_16(th->dst_port);
+	s.len = tlen - hlen;
+	s.data = (const uint8_t *)th + hlen;
+	memset(&s.opt, 0, sizeof(s.opt));
+	{
+		const uint8_t *p = (const uint8_t *)(th + 1);
+		const uint8_t *end = (const uint8_t *)th + hlen;
+
+		while (p < end && *p != 0) {
+			if (*p == 1) { p++; continue; }
+			if (p[0] == 2) s.opt.mss = (uint16_t)(p[2] << 8 | p[3]);
+			if (p[0] == 3) { s.opt.has_ws = 1; s.opt.wscale = p[2]; }
+			if (p[0] == 4) s.opt.sack_ok = 1;
+			if (p[0] == 5) s.opt.has_ts |= 2;   /* SACK blocks */
+			if (p[0] == 8) {
+				uint32_t v;
+
+				memcpy(&v, p + 2, 4);
+				s.opt.has_ts |= 1;
+				s.opt.ts_val = rte_be_to_cpu_32(v);
+			}
+			p += p[1];
+		}
+	}
+	return s;
+}
+
+static uint32_t peer_isn = 1000;
+
+/* Three-way handshake from the peer; returns our ISN + 1 (our snd_nxt). */
+static uint32_t open_conn(uint16_t port, const struct opts *o)
+{
+	struct seg sa;
+
+	send_seg(port, peer_isn, 0, TS_F_SYN, 65535, NULL, 0, o);
+	assert_int_equal(n_cap, 1);
+	sa = parse(0);
+	assert_int_equal(sa.flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(sa.ack, peer_isn + 1);
+	cap_free();
+	send_seg(port, peer_isn + 1, sa.seq + 1, TS_F_ACK, 65535, NULL, 0, o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	return sa.seq + 1;
+}
+
+static const struct opts plain = { .mss = 1460, .ws = -1 };
+
+static void test_handshake_options(void **state)
+{
+	struct opts o = { .mss = 1400, .ws = 7, .sack_ok = 1, .ts = 1,
+		.tsval = 12345 };
+	struct seg sa;
+
+	(void)state;
+	send_seg(APP, 1000, 0, TS_F_SYN, 65535, NULL, 0, &o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
+	assert_int_equal(n_cap, 1);
+	sa = parse(0);
+	assert_int_equal(sa.flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(sa.ack, 1001);
+	assert_int_equal(sa.opt.mss, 1460);
+	assert_true(sa.opt.has_ws);
+	assert_true(sa.opt.wscale >= 2);   /* 256 KB window needs a scale */
+	assert_true(sa.opt.sack_ok);
+	assert_true(sa.opt.has_ts & 1);
+	cap_free();
+	assert_int_equal(app.accepted, 0);
+	o.tsecr = 0;
+	send_seg(APP, 1001, sa.seq + 1, TS_F_ACK, 512, NULL, 0, &o);
+	assert_int_equal(app.accepted, 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_PASSIVE_OPEN], 1);
+	/* The peer's scale applies to its windows from now on. */
+	assert_int_equal(app.last->snd_wnd, 512u << 7);
+	assert_int_equal(app.last->mss, 1400);
+	ts_tcp_abort(&ctx, app.last);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 1);
+	assert_true(parse(0).flags & TS_F_RST);
+}
+
+/* Data echoed back; the peer's FIN answered by ours; then gone. */
+static void test_echo_and_passive_close(void **state)
+{
+	static const char msg[] = "hello, wsgw";
+	uint32_t snd;
+	struct seg s;
+
+	(void)state;
+	snd = open_conn(ECHO, &plain);
+	send_seg(ECHO, 1001, snd, TS_F_ACK | TS_F_PSH, 65535, msg,
+			sizeof(msg), &plain);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.len, sizeof(msg));
+	assert_memory_equal(s.data, msg, sizeof(msg));
+	assert_int_equal(s.seq, snd);
+	assert_int_equal(s.ack, 1001 + sizeof(msg));
+	cap_free();
+	/* Peer acknowledges and closes: we answer with FIN (LAST-ACK). */
+	send_seg(ECHO, 1001 + sizeof(msg), snd + sizeof(msg),
+			TS_F_ACK | TS_F_FIN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_LAST_ACK], 1);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.flags, TS_F_FIN | TS_F_ACK);
+	assert_int_equal(s.ack, 1001 + sizeof(msg) + 1);
+	cap_free();
+	send_seg(ECHO, 1002 + sizeof(msg), s.seq + 1, TS_F_ACK, 65535, NULL, 0,
+			&plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_LAST_ACK], 0);
+}
+
+/* Active open, active close, TIME-WAIT for exactly its configured time,
+ * with the peer's sequence numbers wrapping through zero. */
+static void test_active_open_and_time_wait(void **state)
+{
+	const uint32_t theirs = 0xfffffff0;
+	char data[40];
+	struct ts_tcb *c;
+	struct seg syn, s;
+	uint16_t lport;
+
+	(void)state;
+	memset(data, 'w', sizeof(data));
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 1);
+	syn = parse(0);
+	lport = syn.sport;
+	assert_int_equal(syn.flags, TS_F_SYN);
+	assert_int_equal(syn.dport, 8080);
+	assert_true(lport >= 32768 && lport < 61000);
+	assert_true(syn.opt.mss && syn.opt.has_ws && syn.opt.sack_ok);
+	cap_free();
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_SENT], 1);
+	send_from(8080, lport, theirs, syn.seq + 1, TS_F_SYN | TS_F_ACK, 1000,
+			NULL, 0, &plain, 0);
+	assert_int_equal(app.connected, 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.flags, TS_F_ACK);
+	assert_int_equal(s.ack, theirs + 1);
+	cap_free();
+	/* 40 bytes that straddle the peer's sequence wrap. */
+	send_from(8080, lport, theirs + 1, syn.seq + 1, TS_F_ACK, 1000, data,
+			sizeof(data), &plain, 0);
+	assert_int_equal(app.n, sizeof(data));
+	s = parse(n_cap - 1);
+	assert_int_equal(s.ack, (uint32_t)(theirs + 1 + sizeof(data)));
+	assert_true(s.ack < 100);
+	cap_free();
+	/* We close first: FIN-WAIT-1, -2, then TIME-WAIT on their FIN. */
+	ts_tcp_shutdown(&ctx, c);
+	ts_flush(&ctx);
+	s = parse(0);
+	assert_int_equal(s.flags, TS_F_FIN | TS_F_ACK);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_FIN_WAIT_1], 1);
+	cap_free();
+	send_from(8080, lport, theirs + 41, s.seq + 1, TS_F_ACK, 1000, NULL, 0,
+			&plain, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_FIN_WAIT_2], 1);
+	send_from(8080, lport, theirs + 41, s.seq + 1, TS_F_ACK | TS_F_FIN, 1000,
+			NULL, 0, &plain, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	assert_int_equal(parse(n_cap - 1).ack, (uint32_t)(theirs + 42));
+	step(990);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	step(20);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	assert_int_equal(app.closed, 1);
+	assert_int_equal(app.closed_why, TS_TCP_END_OK);
+}
+
+/* Both FINs cross: CLOSING, then TIME-WAIT. */
+static void test_simultaneous_close(void **state)
+{
+	uint32_t snd = open_conn(APP, &plain);
+	struct seg fin;
+
+	(void)state;
+	ts_tcp_shutdown(&ctx, app.last);
+	ts_flush(&ctx);
+	fin = parse(0);
+	cap_free();
+	send_seg(APP, 1001, snd, TS_F_ACK | TS_F_FIN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_CLOSING], 1);
+	assert_int_equal(app.peer_closed, 0);     /* we were already closing */
+	send_seg(APP, 1002, fin.seq + 1, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	step(1100);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
+/* RFC 5961: RST in window but not exact gets a challenge ACK; exact ends. */
+static void test_rst_rules(void **state)
+{
+	uint32_t snd = open_conn(APP, &plain);
+
+	(void)state;
+	send_seg(APP, 1001 + 100, snd, TS_F_RST, 0, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_RST], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CHALLENGE_ACK], 1);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).ack, 1001);
+	cap_free();
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	/* Out of the window entirely: no effect but an ACK. */
+	send_seg(APP, 1001 + 10000000, snd, TS_F_RST, 0, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_WINDOW], 1);
+	assert_int_equal(n_cap, 0);
+	send_seg(APP, 1001, snd, TS_F_RST, 0, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX], 1);
+	assert_int_equal(app.closed, 1);
+	assert_int_equal(app.closed_why, TS_TCP_END_RESET);
+	assert_int_equal(n_cap, 0);      /* never answer a RST */
+}
+
+static void test_syn_in_established_challenged(void **state)
+{
+	uint32_t snd = open_conn(APP, &plain);
+
+	(void)state;
+	send_seg(APP, 5000, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CHALLENGE_ACK], 1);
+	assert_int_equal(parse(0).ack, 1001);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	cap_free();
+	/* An ACK for data never sent: challenge, dropped. */
+	send_seg(APP, 1001, snd + 5000, TS_F_ACK, 65535, "x", 1, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_ACK], 1);
+	assert_int_equal(app.n, 0);
+	ts_tcp_abort(&ctx, app.last);
+}
+
+/* Segments out of order are held, SACKed, and delivered in order. */
+static void test_out_of_order(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1 };
+	char a[100], b[100], c3[100];
+	uint32_t snd;
+	struct seg s;
+
+	(void)state;
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	memset(c3, 'c', sizeof(c3));
+	snd = open_conn(APP, &o);
+	send_seg(APP, 1201, snd, TS_F_ACK, 65535, c3, 100, &o);
+	send_seg(APP, 1101, snd, TS_F_ACK, 65535, b, 100, &o);
+	assert_int_equal(app.n, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_OOO], 2);
+	/* Each was answered at once with a duplicate ACK carrying SACK. */
+	assert_int_equal(n_cap, 2);
+	s = parse(1);
+	assert_int_equal(s.ack, 1001);
+	assert_true(s.opt.has_ts & 2);
+	cap_free();
+	/* A duplicate of what is held changes nothing. */
+	send_seg(APP, 1101, snd, TS_F_ACK, 65535, b, 100, &o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_DUP], 1);
+	cap_free();
+	/* The hole is filled, with an overlap into what is held. */
+	{
+		char fill[150];
+
+		memset(fill, 'a', 100);
+		memset(fill + 100, 'b', 50);
+		send_seg(APP, 1001, snd, TS_F_ACK, 65535, fill, 150, &o);
+	}
+	assert_int_equal(app.n, 300);
+	assert_memory_equal(app.data, a, 100);
+	assert_memory_equal(app.data + 100, b, 100);
+	assert_memory_equal(app.data + 200, c3, 100);
+	assert_int_equal(parse(n_cap - 1).ack, 1301);
+	ts_tcp_abort(&ctx, app.last);
+}
+
+/* Unacknowledged data: resent at the RTO, doubling, then given up. */
+static void test_retransmit_backoff_timeout(void **state)
+{
+	static const char msg[] = "ping";
+	uint32_t snd = open_conn(ECHO, &plain);
+
+	(void)state;
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 65535, msg, 4, &plain);
+	assert_int_equal(n_cap, 1);
+	cap_free();
+	/* Initial RTO 1 s (no RTT sample yet), then 2, 4, 8 s: to the tick. */
+	for (unsigned int i = 0; i < 4; i++) {
+		step((1000u << i) - 1);
+		assert_int_equal(n_cap, 0);
+		step(1);
+		assert_int_equal(n_cap, 1);
+		assert_int_equal(parse(0).seq, snd);
+		assert_int_equal(parse(0).len, 4);
+		cap_free();
+		assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], i + 1);
+	}
+	/* Eventually the connection is given up with a RST. */
+	step(3000000);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TIMEOUT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	assert_true(parse(n_cap - 1).flags & TS_F_RST);
+}
+
+/* Three duplicate ACKs: the first segment is resent at once. */
+static void test_fast_retransmit(void **state)
+{
+	char big[4000];
+	uint32_t snd = open_conn(ECHO, &plain);
+
+	(void)state;
+	memset(big, 'z', sizeof(big));
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 65535, big, 1400, &plain);
+	send_seg(ECHO, 2401, snd, TS_F_ACK, 65535, big, 1400, &plain);
+	send_seg(ECHO, 3801, snd, TS_F_ACK, 65535, big, 1200, &plain);
+	cap_free();
+	for (int i = 0; i < 3; i++)
+		send_seg(ECHO, 5001, snd, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_FAST], 1);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).seq, snd);
+	cap_free();
+	/* A full ACK ends recovery. */
+	send_seg(ECHO, 5001, snd + 4000, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(app.last, NULL);
+	ts_tcp_abort(&ctx, ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
+			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
+}
+
+/* A zero window is probed, with backoff, until it opens. */
+static void test_zero_window_probe(void **state)
+{
+	uint32_t snd = open_conn(ECHO, &plain);
+
+	(void)state;
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 0, "abcd", 4, &plain);
+	/* Window 0: the echo waits, nothing but the ACK goes out. */
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).len, 0);
+	cap_free();
+	step(1010);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ZWP], 1);
+	assert_int_equal(parse(0).seq, snd - 1);
+	cap_free();
+	step(2010);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ZWP], 2);
+	cap_free();
+	/* The window opens: the data goes. */
+	send_seg(ECHO, 1005, snd, TS_F_ACK, 1000, NULL, 0, &plain);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).len, 4);
+	ts_tcp_abort(&ctx, ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
+			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
+}
+
+static void backlog_one(struct ts_conf *c)
+{
+	c->tcp.syn_backlog = 1;
+	c->tcp.max_conns = 64;
+	c->tcp.time_wait_ms = 1000;
+}
+
+/* Past the backlog: a cookie, no state; a valid ACK makes the connection. */
+static void test_syn_cookies(void **state)
+{
+	struct seg sa;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(backlog_one), 0);
+	send_from(50000, APP, 7000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 1);
+	cap_free();
+	send_seg(APP, 1000, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_TX], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 1);   /* no state */
+	sa = parse(0);
+	assert_int_equal(sa.flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(sa.opt.mss, 1460);
+	cap_free();
+	/* A forged ACK fails and is reset. */
+	send_seg(APP, 1001, sa.seq + 77, TS_F_ACK, 65535, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_BAD], 1);
+	assert_true(parse(0).flags & TS_F_RST);
+	cap_free();
+	/* The real one, carrying data. */
+	send_seg(APP, 1001, sa.seq + 1, TS_F_ACK, 65535, "hi", 2, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_OK], 1);
+	assert_int_equal(app.accepted, 1);
+	assert_int_equal(app.n, 2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	ts_tcp_abort(&ctx, app.last);
+	/* And the half-open connection that filled the backlog. */
+	ts_tcp_abort(&ctx, ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
+			50000, APP), PEER_IP, OUR_IP, 50000, APP));
+}
+
+/* No listener: RST with the sequence numbers RFC 9293 gives. */
+static void test_no_listener_reset(void **state)
+{
+	struct seg r;
+
+	(void)state;
+	send_seg(4444, 9000, 0, TS_F_SYN, 65535, NULL, 0, NULL);
+	r = parse(0);
+	assert_int_equal(r.flags, TS_F_RST | TS_F_ACK);
+	assert_int_equal(r.seq, 0);
+	assert_int_equal(r.ack, 9001);
+	cap_free();
+	send_seg(4444, 9000, 123456, TS_F_ACK, 65535, "data", 4, NULL);
+	r = parse(0);
+	assert_int_equal(r.flags, TS_F_RST);
+	assert_int_equal(r.seq, 123456);
+	cap_free();
+	send_seg(4444, 9000, 0, TS_F_RST, 0, NULL, 0, NULL);
+	assert_int_equal(n_cap, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_NO_CONN], 3);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 2);
+}
+
+static void test_bad_segments(void **state)
+{
+	(void)state;
+	send_from(PEER_PORT, APP, 1, 0, TS_F_SYN, 65535, NULL, 0, NULL, 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CKSUM], 1);
+	send_seg(APP, 1, 0, TS_F_SYN | TS_F_FIN, 65535, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_FLAGS], 1);
+	assert_int_equal(n_cap, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
+/* Timestamps: an old one is dropped by PAWS, a reordered one is not. */
+static void test_paws(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .ts = 1, .tsval = 100 };
+	uint32_t snd = open_conn(APP, &o);
+
+	(void)state;
+	o.tsval = 200;
+	send_seg(APP, 1001, snd, TS_F_ACK, 65535, "a", 1, &o);
+	assert_int_equal(app.n, 1);
+	cap_free();
+	o.tsval = 150;      /* older than what we hold: stale duplicate */
+	send_seg(APP, 1002, snd, TS_F_ACK, 65535, "b", 1, &o);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_PAWS], 1);
+	assert_int_equal(app.n, 1);
+	cap_free();
+	/* Ahead of the window edge with a newer stamp, then the gap with an
+	 * older one: the older is held, not PAWS-dropped. */
+	o.tsval = 300;
+	send_seg(APP, 1003, snd, TS_F_ACK, 65535, "c", 1, &o);
+	o.tsval = 250;
+	send_seg(APP, 1002, snd, TS_F_ACK, 65535, "b", 1, &o);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_PAWS], 1);
+	assert_int_equal(app.n, 3);
+	assert_memory_equal(app.data, "abc", 3);
+	ts_tcp_abort(&ctx, app.last);
+}
+
+/* The handshake completes only with an ACK of our SYN-ACK. */
+static void test_synrcvd_bad_ack_reset(void **state)
+{
+	struct seg sa;
+
+	(void)state;
+	send_seg(APP, 1000, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	sa = parse(0);
+	cap_free();
+	send_seg(APP, 1001, sa.seq + 99, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_true(parse(0).flags & TS_F_RST);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
+	cap_free();
+	/* The lost SYN-ACK case: the SYN again gets the SYN-ACK again. */
+	send_seg(APP, 1000, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	assert_int_equal(parse(0).flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(parse(0).seq, sa.seq);
+	cap_free();
+	/* Unanswered, the half-open connection is given up. */
+	step(200000);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	assert_int_equal(app.accepted, 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_handshake_options),
+		T(test_echo_and_passive_close),
+		T(test_active_open_and_time_wait),
+		T(test_simultaneous_close),
+		T(test_rst_rules),
+		T(test_syn_in_established_challenged),
+		T(test_out_of_order),
+		T(test_retransmit_backoff_timeout),
+		T(test_fast_retransmit),
+		T(test_zero_window_probe),
+		T(test_syn_cookies),
+		T(test_no_listener_reset),
+		T(test_bad_segments),
+		T(test_paws),
+		T(test_synrcvd_bad_ack_reset),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
