@@ -16,7 +16,7 @@
 
 #define DP_MBUF_CACHE 256
 /* Buffered TCP data per worker, when dataplane.mbufs leaves it to us. */
-#define DP_MBUFS_TCP 16384
+#define DP_MBUFS_TCP 32768
 
 static int dp_port_socket(uint16_t port)
 {

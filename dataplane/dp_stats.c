@@ -24,6 +24,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include "dp.h"
 
@@ -66,6 +67,17 @@ static const struct ts_stat_desc *dp_counter_desc(unsigned int id)
 
 #define DP_N_COUNTERS (TS_STAT__COUNT + DP_STAT__COUNT)
 
+static void dp_stats_pools(FILE *out)
+{
+	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		if (dp.pools[s] == NULL)
+			continue;
+		fprintf(out, "pool%u_mbufs %u\npool%u_mbufs_free %u\n", s,
+				dp.pools[s]->size, s,
+				rte_mempool_avail_count(dp.pools[s]));
+	}
+}
+
 static void dp_stats_cmd_totals(FILE *out)
 {
 	for (unsigned int id = 0; id < DP_N_COUNTERS; id++) {
@@ -85,6 +97,7 @@ static void dp_stats_cmd_totals(FILE *out)
 		DP_PORT_STATS(DP_PORT_LINE_)
 #undef DP_PORT_LINE_
 	}
+	dp_stats_pools(out);
 }
 
 static void dp_stats_cmd_workers(FILE *out)
@@ -106,6 +119,8 @@ static void dp_stats_cmd_describe(FILE *out)
 	fprintf(out, "portN_%s counter %s\n", #f, desc);
 	DP_PORT_STATS(DP_PORT_DESC_)
 #undef DP_PORT_DESC_
+	fprintf(out, "poolN_mbufs gauge mbufs in the pool of NUMA socket N\n"
+			"poolN_mbufs_free gauge of them, free now\n");
 }
 
 static void dp_stats_cmd_status(FILE *out)

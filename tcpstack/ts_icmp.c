@@ -25,15 +25,13 @@ void ts_icmp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 	const uint32_t off = sizeof(struct rte_ether_hdr) + l3_len;
 	uint32_t len = m->pkt_len - off;
 	struct rte_icmp_hdr *icmp;
-	uint16_t sum;
 
 	if (unlikely(len < sizeof(*icmp) ||
 			m->data_len < off + sizeof(*icmp))) {
 		ts_drop(ctx, m, TS_STAT_DROP_ICMP_SHORT);
 		return;
 	}
-	if (unlikely(rte_raw_cksum_mbuf(m, off, len, &sum) != 0 ||
-			sum != 0xffff)) {
+	if (unlikely(ts_fold(ts_sum_mbuf(m, off, len)) != 0xffff)) {
 		ts_drop(ctx, m, TS_STAT_DROP_ICMP_CKSUM);
 		return;
 	}

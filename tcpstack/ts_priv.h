@@ -8,9 +8,46 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "ts.h"
+
+/**
+ * Ones'-complement sum of @p len bytes from @p off of a chain, in memory
+ * order, not folded. Each piece is folded on its own and byte-swapped when
+ * it starts at an odd offset of the data. (DPDK 22.11's
+ * rte_raw_cksum_mbuf truncates before swapping and loses carries when a
+ * segment starts at an odd offset.)
+ */
+static inline uint32_t ts_sum_mbuf(const struct rte_mbuf *m, uint32_t off,
+		uint32_t len)
+{
+	uint32_t sum = 0, done = 0;
+
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (m != NULL && done < len) {
+		uint32_t n = RTE_MIN(len - done, (uint32_t)m->data_len - off);
+		uint16_t s = rte_raw_cksum(rte_pktmbuf_mtod_offset(m,
+				const void *, off), n);
+
+		sum += (done & 1) ? rte_bswap16(s) : s;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	return sum;
+}
+
+static inline uint16_t ts_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
 
 static inline void ts_count(struct ts_ctx *ctx, enum ts_stat id, uint64_t n)
 {

@@ -41,8 +41,8 @@ void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 	c->max_conns = 65536;
 	c->syn_backlog = 1024;
 	c->max_conns_per_listener = 0;
-	c->sndbuf = 256 * 1024;
-	c->rcvbuf = 256 * 1024;
+	c->sndbuf = 64 * 1024;
+	c->rcvbuf = 64 * 1024;
 	c->time_wait_ms = 60000;
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 120000;
@@ -152,6 +152,7 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 			tcp->conf.sndbuf < tcp->conf.mss)
 		return -TS_ERR_INVAL;
 	tcp->n_workers = n_workers;
+	tcp->mem_low = ctx->pool->size / 8;
 	tcp->cookie_key[0] = cookie_key[0];
 	tcp->cookie_key[1] = cookie_key[1];
 	tcp->iss_base = (uint32_t)tsc ^ (uint32_t)(cookie_key[0] >> 7);

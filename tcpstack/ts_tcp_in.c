@@ -354,25 +354,22 @@ static void ts_tcp_in_syn_sent(struct ts_ctx *ctx, struct ts_tcb *c,
 		c->ops->connected(c->app, ctx, c);
 }
 
-/* RFC 9293 3.10.7.4 first check: is any of the segment in the window? */
+/*
+ * RFC 9293 3.10.7.4 first check, as Linux applies it (tcp_sequence): a
+ * segment is acceptable unless it ends before RCV.NXT or starts past the
+ * window's right edge. The RFC's strict test would refuse a pure ACK at
+ * exactly the right edge, which is what a peer that filled our window
+ * sends; refusing it loses the ACK and can deadlock both sides. Payload
+ * beyond the window is trimmed later (ts_tcp_in_data).
+ */
 static int ts_tcp_acceptable(const struct ts_tcb *c, const struct ts_seg *s)
 {
-	uint32_t wnd = ts_tcp_rcv_window(c);
 	uint32_t len = s->len + !!(s->flags & TS_F_SYN) +
 		!!(s->flags & TS_F_FIN);
 
-	if (len == 0) {
-		if (wnd == 0)
-			return s->seq == c->rcv_nxt;
-		return ts_seq_ge(s->seq, c->rcv_nxt) &&
-			ts_seq_lt(s->seq, c->rcv_nxt + wnd);
-	}
-	if (wnd == 0)
+	if (ts_seq_lt(s->seq + len, c->rcv_nxt))
 		return 0;
-	return (ts_seq_ge(s->seq, c->rcv_nxt) &&
-			ts_seq_lt(s->seq, c->rcv_nxt + wnd)) ||
-		(ts_seq_ge(s->seq + len - 1, c->rcv_nxt) &&
-			ts_seq_lt(s->seq + len - 1, c->rcv_nxt + wnd));
+	return ts_seq_le(s->seq, c->rcv_nxt + ts_tcp_rcv_window(c));
 }
 
 static void ts_tcp_deliver(struct ts_ctx *ctx, struct ts_tcb *c,
@@ -505,9 +502,16 @@ static void ts_tcp_in_data(struct ts_ctx *ctx, struct ts_tcb *c,
 		seq = c->rcv_nxt;
 	}
 	if (m->pkt_len > 0 && ts_seq_gt(seq + m->pkt_len, c->rcv_nxt + wnd)) {
-		rte_pktmbuf_trim(m, (uint16_t)(seq + m->pkt_len -
-				(c->rcv_nxt + wnd)));
+		uint32_t over = seq + m->pkt_len - (c->rcv_nxt + wnd);
+
+		rte_pktmbuf_trim(m, (uint16_t)RTE_MIN(over, m->pkt_len));
 		fin = 0;                                 /* FIN was past it */
+		if (m->pkt_len == 0) {
+			/* All of it past the window: say where it is. */
+			ts_drop(ctx, m, TS_STAT_DROP_TCP_WINDOW);
+			ts_tcp_ack_now(ctx, c);
+			return;
+		}
 	}
 	if (seq != c->rcv_nxt) {
 		ts_count(ctx, TS_STAT_TCP_OOO, 1);
@@ -730,6 +734,9 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		c->t_keep = ts_tick(ctx, tsc) + ctx->tcp.conf.keepalive_ms;
 	if (s->len == 0 && !(s->flags & TS_F_FIN)) {
 		rte_pktmbuf_free(s->m);
+	} else if (unlikely(ctx->tcp.mem_pressure) && s->len > 0) {
+		/* Its ACK is taken; its bytes come again when memory allows. */
+		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_MEM);
 	} else {
 		ts_tcp_in_data(ctx, c, s, tsc);
 		if (c->state == TS_TCP_CLOSED)

@@ -54,14 +54,7 @@ static inline uint16_t ts_tcp_sum(const struct rte_mbuf *m, uint32_t off,
 		rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
 		rte_cpu_to_be_16((uint16_t)len),
 	};
-	uint32_t sum = rte_raw_cksum(&ph, sizeof(ph));
-	uint16_t raw = 0;
-
-	rte_raw_cksum_mbuf(m, off, len, &raw);
-	sum += raw;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	return ts_fold(rte_raw_cksum(&ph, sizeof(ph)) + ts_sum_mbuf(m, off, len));
 }
 
 /** Options of a received segment. */

@@ -12,6 +12,7 @@
  * probe / keepalive probe / end of TIME-WAIT / give up.
  */
 #include <rte_malloc.h>
+#include <rte_mempool.h>
 
 #include "ts_tcp_priv.h"
 
@@ -186,6 +187,12 @@ void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc)
 	if (w == NULL)
 		return;
 	target = (tsc - w->base_tsc) / w->tsc_per_tick;
+	/* Once a tick: is the pool running dry? (The count walks caches.) */
+	if ((uint32_t)target != ctx->tcp.mem_check_tick) {
+		ctx->tcp.mem_check_tick = (uint32_t)target;
+		ctx->tcp.mem_pressure =
+			rte_mempool_avail_count(ctx->pool) < ctx->tcp.mem_low;
+	}
 	while (w->now < target) {
 		struct ts_timer *head, *t;
 

@@ -214,6 +214,9 @@ struct ts_tcp {
 	uint64_t now;               /**< TSC the stack was last handed */
 	int ooo_off;                /**< mbuf dynfield: struct ts_ooo_link */
 	uint8_t in_handoff;         /**< processing a frame handed over */
+	uint8_t mem_pressure;       /**< pool nearly empty: queue no payload */
+	uint32_t mem_check_tick;    /**< when the pool was last looked at */
+	uint32_t mem_low;           /**< free mbufs below which pressure is on */
 	uint32_t mss_default;
 };
 

@@ -95,7 +95,7 @@ gw_start() {
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_GW" "$WSGW" -l "$lcores" $GW_EAL_MEM --no-pci \
 		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
-		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$qpairs" \
+		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$qpairs${GW_AFP_ARGS-,framecnt=16384}" \
 		-- --stats-sock "$STATS_SOCK" "$@" >"$GW_LOG" 2>&1 &
 	GW_PID=$!
 	gw_wait_ready
@@ -237,7 +237,9 @@ tcp_target_up() {   # tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
 # 2 here, which ends the test with a FAIL line rather than a hang.
 tcp_gw_start() {   # tcp_gw_start wsgw-options...
 	local conf=$RIG_TMP/tcp.conf opts
-	printf 'tcp = { time_wait_ms = %d; };\n' "$TCP_TIME_WAIT_MS" >"$conf"
+	# Short TIME-WAIT and SYN-ACK retries, so "back to zero" comes soon.
+	printf 'tcp = { time_wait_ms = %d; syn_retries = 3; };\n' \
+		"$TCP_TIME_WAIT_MS" >"$conf"
 	opts=(--config "$conf" "$@")
 	check "wsgw accepts ${opts[*]}" "$WSGW" -- "${opts[@]}" --dump-config
 	if [ "$RIG_FAILED" -gt 0 ]; then

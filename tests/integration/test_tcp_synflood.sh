@@ -8,7 +8,7 @@
 # TCP_TARGET=wsgw (default) or kernel (tcp_echo_server.py with a listen
 # backlog of 64 so that the kernel's cookies start early).
 set -u
-. "$(dirname "$0")/../rig.sh"
+. "$(dirname "$0")/rig.sh"
 PORT=7
 RATE=${TCP_FLOOD_RATE:-2000}
 SECS=${TCP_FLOOD_SECONDS:-3}

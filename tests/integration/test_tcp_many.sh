@@ -6,7 +6,7 @@
 # after the close, and TIME_WAIT, nothing is left open.
 # TCP_TARGET=wsgw (default) or kernel; TCP_MANY changes the 10,000.
 set -u
-. "$(dirname "$0")/../rig.sh"
+. "$(dirname "$0")/rig.sh"
 PORT=7
 COUNT=${TCP_MANY:-10000}
 rig_up

@@ -7,7 +7,7 @@
 # TCP_TARGET=kernel runs tcp_transfer.py in the gateway namespace as the
 # client instead, the same work done by the kernel.
 set -u
-. "$(dirname "$0")/../rig.sh"
+. "$(dirname "$0")/rig.sh"
 PORT=7007
 N=${TCP_ACTIVE_CONNS:-50}
 M=${TCP_ACTIVE_BYTES:-1048576}
