@@ -112,7 +112,9 @@ static void dp_stats_cmd_workers(FILE *out)
 static void dp_stats_cmd_describe(FILE *out)
 {
 	for (unsigned int id = 0; id < DP_N_COUNTERS; id++)
-		fprintf(out, "%s counter %s%s\n", dp_counter_desc(id)->name,
+		fprintf(out, "%s %s %s%s\n", dp_counter_desc(id)->name,
+				id < TS_STAT__COUNT && ts_stat_is_gauge(id) ?
+				"gauge" : "counter",
 				id < TS_STAT__COUNT && ts_stat_is_drop(id) ?
 				"drop: " : "", dp_counter_desc(id)->desc);
 #define DP_PORT_DESC_(f, desc) \

@@ -137,6 +137,12 @@ int ts_arp_lookup(const struct ts_ctx *ctx, uint8_t ifidx, uint32_t ip,
 int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 		const uint64_t cookie_key[2], uint64_t tsc);
 
+/**
+ * Memory one connection costs the stack: its block with the pool's header,
+ * and its share of the flow table at the configured maximum (mbufs aside).
+ */
+size_t ts_tcp_conn_bytes(const struct ts_ctx *ctx);
+
 /** Set the callback that passes frames to the worker owning their flow. */
 void ts_set_handoff(struct ts_ctx *ctx, ts_handoff_fn fn, void *arg);
 

@@ -33,8 +33,18 @@ static const enum ts_stat ts_state_gauge[TS_TCP__STATES] = {
 	[TS_TCP_TIME_WAIT] = TS_STAT_TCP_ST_TIME_WAIT,
 };
 
-_Static_assert(sizeof(struct ts_tcb) <= 256,
-		"a connection block fits in four cache lines");
+_Static_assert(sizeof(struct ts_tcb) <= 200,
+		"a connection block, with its pool header and two flow-table "
+		"slots, stays within 256 bytes");
+
+size_t ts_tcp_conn_bytes(const struct ts_ctx *ctx)
+{
+	const struct rte_mempool *p = ctx->tcp.tcb_pool;
+	size_t slots = (size_t)(ctx->tcp.flows.mask + 1) * sizeof(struct ts_flow_slot);
+
+	return p->header_size + p->elt_size + p->trailer_size +
+		slots / p->size;
+}
 
 void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 {
@@ -98,14 +108,20 @@ struct ts_tcb *ts_flow_find(const struct ts_ctx *ctx, uint32_t hash,
 	}
 }
 
-static void ts_flow_insert(struct ts_flow_table *t, struct ts_tcb *c)
+static uint32_t ts_tcb_hash(const struct ts_tcb *c)
+{
+	return ts_flow_hash(c->rip, c->lip, c->rport, c->lport);
+}
+
+static void ts_flow_insert(struct ts_flow_table *t, struct ts_tcb *c,
+		uint32_t hash)
 {
 	uint32_t i;
 
-	for (i = c->hash & t->mask; t->slots[i].tcb != NULL;
+	for (i = hash & t->mask; t->slots[i].tcb != NULL;
 			i = (i + 1) & t->mask)
 		;
-	t->slots[i].hash = c->hash;
+	t->slots[i].hash = hash;
 	t->slots[i].tcb = c;
 	t->used++;
 }
@@ -115,7 +131,7 @@ static void ts_flow_remove(struct ts_flow_table *t, const struct ts_tcb *c)
 {
 	uint32_t hole, i;
 
-	for (hole = c->hash & t->mask; t->slots[hole].tcb != c;
+	for (hole = ts_tcb_hash(c) & t->mask; t->slots[hole].tcb != c;
 			hole = (hole + 1) & t->mask)
 		if (t->slots[hole].tcb == NULL)
 			return;
@@ -161,7 +177,8 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 			(void *)ctx);
 	tcp->tcb_pool = rte_mempool_create(name, tcp->conf.max_conns,
 			sizeof(struct ts_tcb), 0, 0, NULL, NULL, NULL, NULL,
-			socket, RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+			socket, RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET |
+			RTE_MEMPOOL_F_NO_CACHE_ALIGN | RTE_MEMPOOL_F_NO_SPREAD);
 	if (tcp->tcb_pool == NULL)
 		return -TS_ERR_NOMEM;
 	tcp->ooo_off = rte_mbuf_dynfield_register(&ooo_field);
@@ -218,11 +235,10 @@ struct ts_tcb *ts_tcb_new(struct ts_ctx *ctx, uint8_t ifidx, uint32_t lip,
 	c->lport = lport;
 	c->rport = rport;
 	c->ifidx = ifidx;
-	c->hash = ts_flow_hash(rip, lip, rport, lport);
 	c->rto = TS_TCP_INIT_RTO_MS;
 	c->rcv_free = ctx->tcp.conf.rcvbuf;
 	c->mss = 536;
-	ts_flow_insert(&ctx->tcp.flows, c);
+	ts_flow_insert(&ctx->tcp.flows, c, ts_tcb_hash(c));
 	ts_count(ctx, TS_STAT_TCP_CONNS, 1);
 	return c;
 }

@@ -210,7 +210,6 @@ static void ts_tcp_passive_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	l->conns++;
 	c->ops = l->ops;
 	c->app = l->app;
-	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->iss = ts_tcp_new_iss(ctx, s);
 	c->snd_una = c->iss;
@@ -262,7 +261,6 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	l->syn_rcvd++;                   /* ts_tcp_accepted takes it back */
 	c->ops = l->ops;
 	c->app = l->app;
-	c->irs = s->seq - 1;
 	c->rcv_nxt = s->seq;
 	c->iss = s->ack - 1;
 	c->snd_una = c->iss;
@@ -330,7 +328,6 @@ static void ts_tcp_in_syn_sent(struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_FLAGS);
 		return;
 	}
-	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	ts_tcp_syn_options(ctx, c, s, 1);
 	c->snd_wnd = s->wnd;
@@ -683,7 +680,7 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		return;
 	}
 	if (c->state == TS_TCP_SYN_RCVD && (s->flags & TS_F_SYN) &&
-			!(s->flags & TS_F_ACK) && s->seq == c->irs) {
+			!(s->flags & TS_F_ACK) && s->seq == c->rcv_nxt - 1) {
 		/* Our SYN-ACK was lost: the peer's SYN came again. */
 		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
 		rte_pktmbuf_free(s->m);

@@ -135,7 +135,6 @@ struct ts_tcb {
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;          /**< right edge of the window we advertised */
 	uint32_t rcv_free;         /**< receive space the application left */
-	uint32_t irs;
 	uint32_t ts_recent;        /**< peer's last timestamp (PAWS) */
 	uint32_t last_ack;         /**< rcv_nxt of the last ACK we sent */
 	/* Send side. */
@@ -164,7 +163,6 @@ struct ts_tcb {
 	uint32_t rip;
 	uint16_t lport;
 	uint16_t rport;
-	uint32_t hash;
 	uint16_t mss;              /**< what we send per segment */
 	uint8_t state;             /**< enum ts_tcp_state */
 	uint8_t ifidx;

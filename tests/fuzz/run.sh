@@ -63,6 +63,8 @@ fi
 
 mkdir -p "$bdir/crashes"
 status=0
+passed=0
+failed=0
 for t in "${targets[@]}"; do
 	corpus="$bdir/corpus/$t"
 	mkdir -p "$corpus"
@@ -71,6 +73,10 @@ for t in "${targets[@]}"; do
 			-artifact_prefix="$bdir/crashes/$t-" "$corpus"; then
 		echo "$t: crash or error, see $bdir/crashes/" >&2
 		status=1
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
 	fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status

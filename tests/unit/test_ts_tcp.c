@@ -785,6 +785,14 @@ static void test_no_listener_reset(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 2);
 }
 
+/* The goal: at most 256 bytes of stack state per idle connection. */
+static void test_memory_per_connection(void **state)
+{
+	(void)state;
+	assert_true(ts_tcp_conn_bytes(&ctx) <= 256);
+	assert_true(ts_tcp_conn_bytes(&ctx) >= sizeof(struct ts_tcb));
+}
+
 static void test_bad_segments(void **state)
 {
 	(void)state;
@@ -867,6 +875,7 @@ int main(void)
 		T(test_syn_cookies),
 		T(test_no_listener_reset),
 		T(test_bad_segments),
+		T(test_memory_per_connection),
 		T(test_paws),
 		T(test_synrcvd_bad_ack_reset),
 	};
