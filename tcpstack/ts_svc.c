@@ -124,6 +124,8 @@ int ts_svc_discard(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port)
 /* ---- client ---- */
 
 #define TS_CLIENT_CHUNK 1400
+/** Connections of the client in flight at once. */
+#define TS_CLIENT_PARALLEL 256
 
 struct ts_client_conn {
 	uint64_t sent;
@@ -136,6 +138,7 @@ struct ts_client {
 	struct ts_client_conn *conns;
 	uint32_t n;
 	uint32_t opened;
+	uint32_t finished;
 	uint64_t bytes;
 	uint32_t dst;
 	uint16_t dport;
@@ -239,6 +242,7 @@ static void client_closed(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_count(ctx, why == TS_TCP_END_OK && cc->checked == cl->bytes ?
 				TS_STAT_TCP_CLIENT_OK : TS_STAT_TCP_CLIENT_FAIL, 1);
 	cc->failed = 1;
+	((struct ts_client *)app)->finished++;
 	client_open_next(ctx, app);
 }
 
@@ -250,23 +254,27 @@ static const struct ts_tcp_ops client_ops = {
 	.closed = client_closed,
 };
 
-/* Connections open one by one as others progress, so a first burst of
- * SYNs does not overflow the ARP queue before the server is resolved. */
+/*
+ * Keep up to TS_CLIENT_PARALLEL connections in flight. The first few wait
+ * for ARP (its queue is short); the rest follow once one has connected.
+ */
 static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl)
 {
-	struct ts_tcb *c;
+	while (cl->opened < cl->n &&
+			cl->opened - cl->finished < TS_CLIENT_PARALLEL) {
+		struct ts_tcb *c;
 
-	if (cl->opened == cl->n)
-		return;
-	if (ts_tcp_connect(ctx, cl->ifidx, cl->dst, cl->dport, &client_ops, cl,
-			ctx->tcp.now, &c) != 0) {
-		ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
+		if (ts_tcp_connect(ctx, cl->ifidx, cl->dst, cl->dport,
+				&client_ops, cl, ctx->tcp.now, &c) != 0) {
+			ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
+			cl->opened++;
+			cl->finished++;
+			continue;
+		}
+		cl->conns[cl->opened].id = cl->opened;
+		ts_tcb_set_user(c, &cl->conns[cl->opened]);
 		cl->opened++;
-		return;
 	}
-	cl->conns[cl->opened].id = cl->opened;
-	ts_tcb_set_user(c, &cl->conns[cl->opened]);
-	cl->opened++;
 }
 
 int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
@@ -291,8 +299,18 @@ int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 	cl->ifidx = ifidx;
 	ctx->svc_client = cl;
 	ctx->tcp.now = tsc;
-	for (uint32_t i = 0; i < RTE_MIN(conns, (uint32_t)ctx->arp_queue_len); i++)
-		client_open_next(ctx, cl);
+	/* A first few only, while the server's address is resolved. */
+	for (uint32_t i = 0; i < RTE_MIN(conns, (uint32_t)ctx->arp_queue_len);
+			i++) {
+		struct ts_tcb *c;
+
+		if (ts_tcp_connect(ctx, ifidx, dst, dport, &client_ops, cl, tsc,
+				&c) != 0)
+			break;
+		cl->conns[cl->opened].id = cl->opened;
+		ts_tcb_set_user(c, &cl->conns[cl->opened]);
+		cl->opened++;
+	}
 	return 0;
 }
 
