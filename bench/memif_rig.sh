@@ -19,31 +19,14 @@ RX_CPU=${RX_CPU:-1}
 WSGW=$ROOT/build/dataplane/wsgw
 WSGWCTL=$ROOT/build/control/wsgwctl
 GW_MAC=02:00:00:00:00:01
-TMP=$(mktemp -d /tmp/wsgw-memif.XXXXXX)
+. "$ROOT/bench/lib.sh"
+TMP=$BENCH_TMP
 SOCK=$TMP/memif.sock
-PIDS=()
-
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
 EAL_MEM="--in-memory -m 512 --no-pci --log-level lib.eal:error"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : 0) }'; }
 
-# Wait, bounded, until FILE contains PATTERN; fail if PID died.
-wait_for() {   # wait_for FILE PATTERN PID
-	local deadline=$((SECONDS + 30))
-	until grep -q "$2" "$1"; do
-		kill -0 "$3" 2>/dev/null || { echo "memif rig: process died:"; cat "$1"; exit 1; }
-		[ "$SECONDS" -lt "$deadline" ] || { echo "memif rig: timeout on $1"; exit 1; }
-		sleep 0.1
-	done
-}
 
 start_sender() {   # the memif client; connects to the receiver's socket
 	# shellcheck disable=SC2086

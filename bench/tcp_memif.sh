@@ -13,14 +13,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${1:-200000}
 WSGW=$ROOT/build/dataplane/wsgw
 CTL=$ROOT/build/control/wsgwctl
-TMP=$(mktemp -d /tmp/wsgw-tcpmemif.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$ROOT/bench/lib.sh"
+TMP=$BENCH_TMP
 bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
 EAL="--in-memory -m 1024 --no-pci --log-level lib.eal:error"
 cat >"$TMP/srv.conf" <<EOF
@@ -30,14 +24,6 @@ cat >"$TMP/cli.conf" <<EOF
 tcp = { max_conns = 262144; time_wait_ms = 0; };
 EOF
 
-wait_for() {   # FILE PATTERN PID
-	local deadline=$((SECONDS + 30))
-	until grep -q "$2" "$1"; do
-		kill -0 "$3" 2>/dev/null || { cat "$1"; exit 1; }
-		[ "$SECONDS" -lt "$deadline" ] || { echo "timeout: $1"; exit 1; }
-		sleep 0.1
-	done
-}
 stat_of() { "$CTL" -s "$1" stats | awk -v k="$2" '$1 == k { print $2 }'; }
 
 # shellcheck disable=SC2086
@@ -67,7 +53,7 @@ for _ in $(seq 120); do
 	[ $((ok + fail)) -ge "$CONNS" ] && break
 done
 best=$(printf '%s\n' "${samples[@]}" | sort -n | tail -1)
-median=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+median=$(printf '%s\n' "${samples[@]}" | median)
 echo "memif rig, wsgw client (cpu 0) -> wsgw echo (cpu 1), $CONNS connections of 64 bytes"
 echo "  checked connections: $ok ok, $fail failed"
 echo "  connections per second: median $median, best second $best"

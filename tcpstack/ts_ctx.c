@@ -130,6 +130,7 @@ void ts_flush(struct ts_ctx *ctx)
 {
 	if (ctx->tcp.pend_head != NULL)
 		ts_tcp_flush_pending(ctx, ctx->tcp.now);
+	ts_free_flush(ctx);
 	for (uint8_t i = 0; i < ctx->n_ifs; i++)
 		ts_iface_flush(ctx, &ctx->ifs[i]);
 }
@@ -159,6 +160,7 @@ void ts_ctx_free(struct ts_ctx *ctx)
 		ts_arp_table_free(ctx, &ifc->arp);
 	}
 	ctx->n_ifs = 0;
+	ts_free_flush(ctx);
 }
 
 void ts_input_owned(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf *m,
@@ -173,6 +175,7 @@ void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 		uint16_t n, uint64_t tsc)
 {
 	struct ts_iface *ifc = &ctx->ifs[ifidx];
+	uint64_t bytes = 0;
 	uint16_t i;
 
 	ctx->tcp.now = tsc;
@@ -184,8 +187,7 @@ void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		ts_count(ctx, TS_STAT_RX_PKTS, 1);
-		ts_count(ctx, TS_STAT_RX_BYTES, m->pkt_len);
+		bytes += m->pkt_len;
 		if (unlikely(m->data_len < sizeof(*eh))) {
 			ts_drop(ctx, m, TS_STAT_DROP_ETH_SHORT);
 			continue;
@@ -209,4 +211,7 @@ void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 			break;
 		}
 	}
+	/* Counted once a burst, not once a frame. */
+	ts_count(ctx, TS_STAT_RX_PKTS, n);
+	ts_count(ctx, TS_STAT_RX_BYTES, bytes);
 }

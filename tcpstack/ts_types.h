@@ -18,6 +18,8 @@
 #define TS_MAX_IFACES 4
 /** Packets a transmit buffer holds before it is flushed. */
 #define TS_TX_BURST 32
+/** Dropped packets collected before they go back to their pool at once. */
+#define TS_FREE_BURST 64
 /** Packets one ARP entry may hold while its address is resolved. */
 #define TS_ARP_QUEUE_MAX 8
 
@@ -244,6 +246,8 @@ struct ts_ctx {
 	ts_handoff_fn handoff;
 	void *handoff_arg;
 	void *svc_client;            /**< the built-in client, if started */
+	uint16_t n_free;
+	struct rte_mbuf *free_buf[TS_FREE_BURST];  /**< dropped, to free in bulk */
 	struct ts_tcp tcp;
 } __rte_cache_aligned;
 
