@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential pkg-config meson ninja-build clang
+	build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
 	libdpdk-dev dpdk dpdk-dev libnuma-dev libpcap-dev libbpf-dev libxdp-dev libelf-dev
 	libssl-dev libjemalloc-dev libcmocka-dev libbenchmark-dev
 	libconfig-dev
