@@ -15,7 +15,6 @@
 #include "ts.h"
 
 #define DP_BURST 32
-#define DP_MAX_WORKERS RTE_MAX_LCORE
 
 /** Counters of the worker loop itself, beside the stack's. */
 #define DP_WORKER_COUNTERS(X) \

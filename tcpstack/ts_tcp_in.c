@@ -376,8 +376,8 @@ static void ts_tcp_deliver(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	c->rcv_nxt += len;
 	c->rcv_free = c->rcv_free > len ? c->rcv_free - len : 0;
-	if (c->flags & TS_TCBF_APP_GONE) {
-		rte_pktmbuf_free(m);
+	if (unlikely(c->flags & TS_TCBF_APP_GONE)) {
+		ts_drop(ctx, m, TS_STAT_DROP_TCP_CLOSED);
 		return;
 	}
 	c->ops->recv(c->app, ctx, c, m);
@@ -544,7 +544,6 @@ static void ts_tcp_in_fin(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 		c->snd_una == c->snd_max;
 
 	c->rcv_nxt++;
-	c->flags |= TS_TCBF_FIN_RCVD;
 	ts_tcp_ack_now(ctx, c);
 	switch (c->state) {
 	case TS_TCP_ESTABLISHED:

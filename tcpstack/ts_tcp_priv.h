@@ -14,7 +14,6 @@
 
 #include "ts_priv.h"
 
-#define TS_TCP_HDR_ROOM (RTE_PKTMBUF_HEADROOM)
 #define TS_TCP_MAX_OPT 40
 #define TS_TCP_WSCALE_MAX 14
 #define TS_TCP_INIT_RTO_MS 1000

@@ -194,7 +194,6 @@ struct ts_tcb {
 #define TS_TCBF_WANT_W    0x40   /**< writable() owed when space opens */
 #define TS_TCBF_APP_GONE  0x80   /**< application closed: no more events */
 #define TS_TCBF_FIN_SENT  0x100  /**< our FIN has a sequence number */
-#define TS_TCBF_FIN_RCVD  0x200  /**< the peer's FIN was received */
 #define TS_TCBF_WS_OK     0x400  /**< window scaling both ways (RFC 7323) */
 
 /** TCP state of one worker. */

@@ -112,7 +112,7 @@
 	X(DROP_TCP_ACK, "drop_tcp_ack", "ACK for data never sent (answered with ACK)") \
 	X(DROP_TCP_RST, "drop_tcp_rst", "RST not exactly in sequence (challenge ACK sent)") \
 	X(DROP_TCP_HANDOFF_FULL, "drop_tcp_handoff_full", "owner worker's ring full") \
-	X(DROP_TCP_CLOSED, "drop_tcp_closed", "data after the application closed (answered with RST)") \
+	X(DROP_TCP_CLOSED, "drop_tcp_closed", "data for a connection the application has left") \
 	X(DROP_TCP_MEM, "drop_tcp_mem", "payload not queued: mbuf pool nearly empty (the peer resends)")
 
 #define TS_STAT_ENUM_(id, name, desc) TS_STAT_##id,
