@@ -254,6 +254,23 @@ static const struct ts_tcp_ops client_ops = {
 	.closed = client_closed,
 };
 
+/* Open connection number cl->opened and give it its state. */
+static int client_connect_one(struct ts_ctx *ctx, struct ts_client *cl,
+		uint64_t tsc)
+{
+	struct ts_tcb *c;
+	int rc;
+
+	rc = ts_tcp_connect(ctx, cl->ifidx, cl->dst, cl->dport, &client_ops, cl,
+			tsc, &c);
+	if (rc != 0)
+		return rc;
+	cl->conns[cl->opened].id = cl->opened;
+	ts_tcb_set_user(c, &cl->conns[cl->opened]);
+	cl->opened++;
+	return 0;
+}
+
 /*
  * Keep up to TS_CLIENT_PARALLEL connections in flight. The first few wait
  * for ARP (its queue is short); the rest follow once one has connected.
@@ -262,18 +279,11 @@ static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl)
 {
 	while (cl->opened < cl->n &&
 			cl->opened - cl->finished < TS_CLIENT_PARALLEL) {
-		struct ts_tcb *c;
-
-		if (ts_tcp_connect(ctx, cl->ifidx, cl->dst, cl->dport,
-				&client_ops, cl, ctx->tcp.now, &c) != 0) {
+		if (client_connect_one(ctx, cl, ctx->tcp.now) != 0) {
 			ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
 			cl->opened++;
 			cl->finished++;
-			continue;
 		}
-		cl->conns[cl->opened].id = cl->opened;
-		ts_tcb_set_user(c, &cl->conns[cl->opened]);
-		cl->opened++;
 	}
 }
 
@@ -300,17 +310,9 @@ int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 	ctx->svc_client = cl;
 	ctx->tcp.now = tsc;
 	/* A first few only, while the server's address is resolved. */
-	for (uint32_t i = 0; i < RTE_MIN(conns, (uint32_t)ctx->arp_queue_len);
-			i++) {
-		struct ts_tcb *c;
-
-		if (ts_tcp_connect(ctx, ifidx, dst, dport, &client_ops, cl, tsc,
-				&c) != 0)
-			break;
-		cl->conns[cl->opened].id = cl->opened;
-		ts_tcb_set_user(c, &cl->conns[cl->opened]);
-		cl->opened++;
-	}
+	while (cl->opened < RTE_MIN(conns, (uint32_t)ctx->arp_queue_len) &&
+			client_connect_one(ctx, cl, tsc) == 0)
+		;
 	return 0;
 }
 
