@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "test_eal.h"
 #include "ts.h"
 
 #define HZ 1000000000ull          /* a 1 GHz TSC keeps the arithmetic plain */
@@ -77,22 +78,15 @@ static void free_captured(void)
 
 static int group_setup(void **state)
 {
-	char *argv[] = { "test", "--no-huge", "--no-shconf", "-m", "128",
-		"--no-pci", "-l", "0", "--log-level", "lib.eal:error", NULL };
-
 	(void)state;
-	if (rte_eal_init(10, argv) < 0)
-		return -1;
-	pool = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	pool = test_eal_start(1023);
 	return pool == NULL ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
+	test_eal_stop(pool);
 	return 0;
 }
 

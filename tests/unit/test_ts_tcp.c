@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "test_eal.h"
 #include "ts.h"
 #include "ts_tcp_priv.h"
 
@@ -149,22 +150,15 @@ static const struct ts_tcp_ops app_ops = {
 
 static int group_setup(void **state)
 {
-	char *argv[] = { "test", "--no-huge", "--no-shconf", "-m", "256",
-		"--no-pci", "-l", "0", "--log-level", "lib.eal:error", NULL };
-
 	(void)state;
-	if (rte_eal_init(10, argv) < 0)
-		return -1;
-	pool = rte_pktmbuf_pool_create("tcp_test", 4095, 0, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	pool = test_eal_start(4095);
 	return pool == NULL ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
+	test_eal_stop(pool);
 	return 0;
 }
 
