@@ -7,6 +7,7 @@
 #define DP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_common.h>
 #include <rte_ring.h>
@@ -41,6 +42,7 @@ struct dp_neigh_msg {
 struct dp_worker {
 	struct ts_ctx ts;                 /**< the stack, first: hot */
 	uint64_t stats[DP_STAT__COUNT];
+	void *app;                        /**< the application's per-worker state */
 	struct rte_ring *neigh_ring;      /**< neighbours from other workers */
 	struct rte_ring *handoff_ring;    /**< frames of flows we own */
 	uint16_t id;
@@ -54,8 +56,54 @@ _Static_assert(sizeof(struct dp_neigh_msg) == 12,
 _Static_assert(offsetof(struct dp_worker, ts) % RTE_CACHE_LINE_SIZE == 0,
 		"stack state starts a cache line");
 
+struct dp_main;
+
+/** One statistic an application adds to the dataplane's. */
+struct dp_app_stat {
+	const char *name;
+	const char *desc;
+	uint8_t gauge;                    /**< 1: a current value */
+};
+
+/**
+ * An application on the dataplane (the gateway, the load generator): the
+ * layer above the stack. The workers call its hooks; every hook but
+ * worker_init runs on the worker's own lcore. Hooks may be NULL.
+ */
+struct dp_app {
+	const char *name;                 /**< "wsgw", "wsgw-load": messages */
+	/** Once per worker on the main lcore, after the stack is set up. */
+	int (*worker_init)(struct dp_main *d, struct dp_worker *w);
+	/** On the worker's lcore, before its loop (first sends, connects). */
+	void (*worker_start)(struct dp_worker *w, uint64_t tsc);
+	/** Every loop iteration, after input and before the flush. */
+	void (*poll)(struct dp_worker *w, uint64_t tsc);
+	/** Every drain interval, after the stack's timers. */
+	void (*timers)(struct dp_worker *w, uint64_t tsc);
+	/**
+	 * Once quit is requested, every loop until it returns non-zero or
+	 * drain_ms passes: finish what is open (close frames, FINs).
+	 */
+	int (*drain)(struct dp_worker *w, uint64_t tsc);
+	/** After the workers stopped, on the main lcore. */
+	void (*worker_free)(struct dp_worker *w);
+	/** Statistics: n_stats entries, each a counter or a gauge per worker. */
+	unsigned int n_stats;
+	const struct dp_app_stat *stats;
+	uint64_t (*stat)(const struct dp_worker *w, unsigned int id);
+	/**
+	 * A statistics-socket command the dataplane does not know, on the
+	 * control thread: write the answer and return 0, or return -1.
+	 */
+	int (*cmd)(struct dp_main *d, const char *line, FILE *out);
+	/** Help text of the commands cmd() takes, appended to the error. */
+	const char *cmd_names;
+	uint32_t drain_ms;                /**< bound of the drain phase */
+};
+
 /** Everything the process shares, set before the workers start. */
 struct dp_main {
+	const struct dp_app *app;
 	struct dp_conf conf;
 	uint16_t n_ports;
 	uint16_t port_ids[DP_MAX_PORTS];
@@ -67,6 +115,14 @@ struct dp_main {
 };
 
 extern struct dp_main dp;
+
+/**
+ * Run the dataplane: EAL (the first @p eal_argc words of @p argv), ports,
+ * workers with @p app on top, the statistics socket, until SIGINT or
+ * SIGTERM and the app's drain. dp.conf must be filled first.
+ * @return the process's exit status.
+ */
+int dp_run(const struct dp_app *app, int eal_argc, char **argv);
 
 /** Set by SIGINT/SIGTERM; workers leave their loop when they see it. */
 int dp_quit_requested(void);

@@ -51,21 +51,43 @@ static const struct ts_stat_desc dp_stat_descs[DP_STAT__COUNT] = {
 	X(oerrors, "frames the port failed to send") \
 	X(rx_nombuf, "receive mbuf allocation failures")
 
+/* Counters in order: the stack's, the worker loop's, the application's. */
+#define DP_N_OWN (TS_STAT__COUNT + DP_STAT__COUNT)
+#define DP_N_COUNTERS (DP_N_OWN + dp.app->n_stats)
+
 static uint64_t dp_counter(const struct dp_worker *w, unsigned int id)
 {
-	const volatile uint64_t *v = id < TS_STAT__COUNT ? &w->ts.stats.v[id] :
-		&w->stats[id - TS_STAT__COUNT];
+	const volatile uint64_t *v;
 
+	if (id >= DP_N_OWN)
+		return dp.app->stat(w, id - DP_N_OWN);
+	v = id < TS_STAT__COUNT ? &w->ts.stats.v[id] :
+		&w->stats[id - TS_STAT__COUNT];
 	return *v;
 }
 
-static const struct ts_stat_desc *dp_counter_desc(unsigned int id)
+static const char *dp_counter_name(unsigned int id)
 {
-	return id < TS_STAT__COUNT ? ts_stat_desc(id) :
-		&dp_stat_descs[id - TS_STAT__COUNT];
+	if (id >= DP_N_OWN)
+		return dp.app->stats[id - DP_N_OWN].name;
+	return id < TS_STAT__COUNT ? ts_stat_desc(id)->name :
+		dp_stat_descs[id - TS_STAT__COUNT].name;
 }
 
-#define DP_N_COUNTERS (TS_STAT__COUNT + DP_STAT__COUNT)
+static const char *dp_counter_help(unsigned int id)
+{
+	if (id >= DP_N_OWN)
+		return dp.app->stats[id - DP_N_OWN].desc;
+	return id < TS_STAT__COUNT ? ts_stat_desc(id)->desc :
+		dp_stat_descs[id - TS_STAT__COUNT].desc;
+}
+
+static int dp_counter_is_gauge(unsigned int id)
+{
+	if (id >= DP_N_OWN)
+		return dp.app->stats[id - DP_N_OWN].gauge;
+	return id < TS_STAT__COUNT && ts_stat_is_gauge(id);
+}
 
 static void dp_stats_pools(FILE *out)
 {
@@ -85,7 +107,7 @@ static void dp_stats_cmd_totals(FILE *out)
 
 		for (uint16_t i = 0; i < dp.n_workers; i++)
 			sum += dp_counter(&dp.workers[i], id);
-		fprintf(out, "%s %" PRIu64 "\n", dp_counter_desc(id)->name, sum);
+		fprintf(out, "%s %" PRIu64 "\n", dp_counter_name(id), sum);
 	}
 	for (uint16_t p = 0; p < dp.n_ports; p++) {
 		struct rte_eth_stats st;
@@ -105,18 +127,17 @@ static void dp_stats_cmd_workers(FILE *out)
 	for (uint16_t i = 0; i < dp.n_workers; i++)
 		for (unsigned int id = 0; id < DP_N_COUNTERS; id++)
 			fprintf(out, "worker%u_%s %" PRIu64 "\n", i,
-					dp_counter_desc(id)->name,
+					dp_counter_name(id),
 					dp_counter(&dp.workers[i], id));
 }
 
 static void dp_stats_cmd_describe(FILE *out)
 {
 	for (unsigned int id = 0; id < DP_N_COUNTERS; id++)
-		fprintf(out, "%s %s %s%s\n", dp_counter_desc(id)->name,
-				id < TS_STAT__COUNT && ts_stat_is_gauge(id) ?
-				"gauge" : "counter",
+		fprintf(out, "%s %s %s%s\n", dp_counter_name(id),
+				dp_counter_is_gauge(id) ? "gauge" : "counter",
 				id < TS_STAT__COUNT && ts_stat_is_drop(id) ?
-				"drop: " : "", dp_counter_desc(id)->desc);
+				"drop: " : "", dp_counter_help(id));
 #define DP_PORT_DESC_(f, desc) \
 	fprintf(out, "portN_%s counter %s\n", #f, desc);
 	DP_PORT_STATS(DP_PORT_DESC_)
@@ -127,8 +148,9 @@ static void dp_stats_cmd_describe(FILE *out)
 
 static void dp_stats_cmd_status(FILE *out)
 {
-	fprintf(out, "state running\nversion %s\nworkers %u\nports %u\n"
-			"uptime_s %" PRIu64 "\n", WSGW_VERSION, dp.n_workers,
+	fprintf(out, "state %s\nversion %s\nworkers %u\nports %u\n"
+			"uptime_s %" PRIu64 "\n", dp_quit_requested() ?
+			"stopping" : "running", WSGW_VERSION, dp.n_workers,
 			dp.n_ports, (rte_rdtsc() - dp.start_tsc) /
 			rte_get_tsc_hz());
 }
@@ -154,9 +176,11 @@ static void dp_stats_serve(int fd)
 		dp_stats_cmd_describe(out);
 	else if (strcmp(line, "status") == 0)
 		dp_stats_cmd_status(out);
-	else
+	else if (dp.app->cmd == NULL || dp.app->cmd(&dp, line, out) != 0)
 		fprintf(out, "error unknown command '%s'; valid commands: "
-				"stats, stats workers, describe, status\n", line);
+				"stats, stats workers, describe, status%s%s\n",
+				line, dp.app->cmd_names != NULL ? ", " : "",
+				dp.app->cmd_names != NULL ? dp.app->cmd_names : "");
 	fclose(out);
 }
 

@@ -159,7 +159,10 @@ static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 			DP_NEIGH_RING_SIZE, socket, RING_F_SC_DEQ);
 	if (w->neigh_ring == NULL)
 		return -ENOMEM;
-	return dp_worker_tcp_init(d, w, socket);
+	rc = dp_worker_tcp_init(d, w, socket);
+	if (rc != 0 || d->app->worker_init == NULL)
+		return rc;
+	return d->app->worker_init(d, w);
 }
 
 int dp_workers_init(struct dp_main *d)
@@ -189,6 +192,8 @@ void dp_workers_free(struct dp_main *d)
 		struct dp_worker *w = &d->workers[i];
 		struct rte_mbuf *m;
 
+		if (d->app->worker_free != NULL)
+			d->app->worker_free(w);
 		ts_ctx_free(&w->ts);
 		rte_ring_free(w->neigh_ring);
 		while (w->handoff_ring != NULL &&
@@ -209,12 +214,29 @@ static struct dp_worker *dp_worker_of(unsigned int lcore)
 	return NULL;
 }
 
+/*
+ * After quit: keep serving the ports while the application finishes what
+ * is open, until it says it is done or its drain bound passes.
+ */
+static int dp_worker_draining(struct dp_worker *w, uint64_t tsc,
+		uint64_t *deadline)
+{
+	const struct dp_app *app = dp.app;
+
+	if (app->drain == NULL)
+		return 0;
+	if (*deadline == 0)
+		*deadline = tsc + rte_get_tsc_hz() * app->drain_ms / 1000;
+	return tsc < *deadline && app->drain(w, tsc) == 0;
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = dp_worker_of(rte_lcore_id());
+	const struct dp_app *app = dp.app;
 	const uint16_t n_ports = dp.n_ports;
 	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t next_drain = 0;
+	uint64_t next_drain = 0, deadline = 0;
 
 	RTE_SET_USED(arg);
 	if (w == NULL)
@@ -227,12 +249,17 @@ int dp_worker_main(void *arg)
 				dp.conf.client_conns, dp.conf.client_bytes,
 				rte_rdtsc()) != 0)
 			fprintf(stderr, "wsgw: --tcp-client could not start\n");
-		ts_flush(&w->ts);
 	}
-	while (!dp_quit_requested()) {
+	if (app->worker_start != NULL)
+		app->worker_start(w, rte_rdtsc());
+	ts_flush(&w->ts);
+	for (;;) {
 		uint64_t tsc = rte_rdtsc();
 		uint16_t got = 0;
 
+		if (unlikely(dp_quit_requested()) &&
+				!dp_worker_draining(w, tsc, &deadline))
+			break;
 		for (uint8_t p = 0; p < n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(dp.port_ids[p], w->queue,
 					pkts, DP_BURST);
@@ -246,15 +273,18 @@ int dp_worker_main(void *arg)
 			dp_handoff_drain(w, tsc);
 			got++;
 		}
+		if (app->poll != NULL)
+			app->poll(w, tsc);
 		w->stats[DP_STAT_LOOPS]++;
-		if (got != 0) {
+		if (got != 0)
 			w->stats[DP_STAT_BUSY_LOOPS]++;
-			ts_flush(&w->ts);
-		}
+		ts_flush(&w->ts);
 		if (unlikely(tsc >= next_drain)) {
 			next_drain = tsc + w->drain_tsc;
 			dp_neigh_drain(w, tsc);
 			ts_timers(&w->ts, tsc);
+			if (app->timers != NULL)
+				app->timers(w, tsc);
 			ts_flush(&w->ts);
 		}
 	}
