@@ -10,7 +10,17 @@ PKGS=(
 	libconfig-dev
 	iproute2 ethtool iputils-ping iputils-arping procps psmisc kmod
 	python3 python3-scapy python3-websockets tshark
+	nodejs npm chromium gnuplot-nox socat netcat-openbsd
 )
+# node's ws comes from npm (Debian's node-ws is not on this node's path),
+# into a folder of the tree that git ignores.
+NODE_DIR=$(cd "$(dirname "$0")/.." && pwd)/tests/integration/node
+node_ws() {
+	[ -f "$NODE_DIR/node_modules/ws/package.json" ] && return 0
+	mkdir -p "$NODE_DIR"
+	npm install --prefix "$NODE_DIR" --no-audit --no-fund --silent ws@8 \
+		|| { echo "install-deps: npm install ws failed"; return 1; }
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -20,6 +30,7 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages present"
+	node_ws
 	exit 0
 fi
 
@@ -28,3 +39,4 @@ SUDO=""
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+node_ws
