@@ -15,7 +15,7 @@
 
 #include <libconfig.h>
 
-#include "dp_conf.h"
+#include "dp_conf_priv.h"
 #include "ts.h"
 
 enum dp_key_type {
@@ -94,6 +94,18 @@ static const struct dp_key dp_keys[] = {
 	     "port of the built-in echo service (0: off)"),
 	DP_U("tcp", "discard_port", 0, 65535, tcp_discard_port,
 	     "port of the built-in discard service (0: off)"),
+	DP_U("gateway", "max_conns", 1, 1u << 28, gw_max_conns,
+	     "WebSocket and HTTP connections, all workers together"),
+	DP_U("gateway", "max_conns_per_ip", 0, 1u << 28, gw_max_conns_per_ip,
+	     "connections from one source address (0: no limit)"),
+	DP_U("gateway", "handshake_timeout_ms", 100, 600000, gw_handshake_ms,
+	     "time a client has to send its request head"),
+	DP_U("gateway", "shutdown_ms", 0, 600000, gw_shutdown_ms,
+	     "on SIGTERM, how long closing handshakes may take"),
+	DP_U("gateway", "max_handshakes", 16, 1u << 20, gw_max_handshakes,
+	     "handshakes in progress at once, per worker"),
+	DP_U("gateway", "fanout_mbufs", 1024, 1u << 26, gw_fanout_mbufs,
+	     "per worker: pub/sub deliveries queued at once (128 bytes each)"),
 };
 
 #undef DP_U
@@ -101,7 +113,8 @@ static const struct dp_key dp_keys[] = {
 #define DP_N_KEYS (sizeof(dp_keys) / sizeof(dp_keys[0]))
 
 /* Groups of keys, and the top-level keys that are not in dp_keys. */
-static const char *const dp_groups[] = { "dataplane", "arp", "ip", "tcp" };
+static const char *const dp_groups[] = { "dataplane", "arp", "ip", "tcp",
+	"gateway" };
 #define DP_N_GROUPS (sizeof(dp_groups) / sizeof(dp_groups[0]))
 
 void dp_conf_defaults(struct dp_conf *conf)
@@ -116,6 +129,34 @@ void dp_conf_defaults(struct dp_conf *conf)
 	dp_parse_prefix(DP_DEFAULT_ADDR, &conf->ports[0].addr,
 			&conf->ports[0].prefix_len);
 	conf->n_ports = 1;
+	conf->gw_max_conns = 1u << 20;
+	conf->gw_handshake_ms = 5000;
+	conf->gw_shutdown_ms = 2000;
+	conf->gw_max_handshakes = 4096;
+	conf->gw_fanout_mbufs = 262144;
+}
+
+/* Built-in routes, when neither the file nor --route gives one. */
+static void dp_conf_default_routes(struct dp_conf *conf)
+{
+	char err[DP_ERR_MAX];
+
+	dp_route_parse(&conf->routes[0], "/echo=echo", err, sizeof(err));
+	dp_route_parse(&conf->routes[1], "/md/{channel}=pubsub:{channel}", err,
+			sizeof(err));
+	conf->routes[1].publish = 1;
+	conf->n_routes = 2;
+}
+
+/* What the file and the options left unset. */
+static void dp_conf_finish(struct dp_conf *conf)
+{
+	if (conf->n_listen == 0) {
+		conf->listen[0] = DP_DEFAULT_LISTEN;
+		conf->n_listen = 1;
+	}
+	if (conf->n_routes == 0)
+		dp_conf_default_routes(conf);
 }
 
 int dp_parse_ipv4(const char *s, uint32_t *addr)
@@ -166,7 +207,7 @@ static void dp_key_list(const char *group, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (group[0] == '\0') {
-		used = (size_t)snprintf(buf, len, "ports, ");
+		used = (size_t)snprintf(buf, len, "ports, listen, routes, ");
 		for (size_t g = 0; g < DP_N_GROUPS && used < len; g++)
 			used += (size_t)snprintf(buf + used, len - used, "%s, ",
 					dp_groups[g]);
@@ -223,7 +264,7 @@ static void dp_key_path(const config_setting_t *s, char *buf, size_t len)
 }
 
 /* Where an error is reported: "FILE:LINE: key 'G.K': ...". */
-static int dp_key_error(char *err, size_t len, const char *file,
+int dp_key_error(char *err, size_t len, const char *file,
 		const config_setting_t *s, const char *fmt, const char *what)
 {
 	char path[128];
@@ -356,6 +397,32 @@ static int dp_load_ports(struct dp_conf *conf, const config_setting_t *s,
 	return 0;
 }
 
+static int dp_load_listen(struct dp_conf *conf, const config_setting_t *s,
+		const char *file, char *err, size_t len)
+{
+	char what[64];
+	int n = config_setting_length(s);
+
+	snprintf(what, sizeof(what), "of 1 to %d ports, e.g. [ 8080 ]",
+			DP_MAX_LISTEN);
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY || n < 1 ||
+			n > DP_MAX_LISTEN)
+		return dp_key_error(err, len, file, s, "expected an array ",
+				what);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		long long v = config_setting_get_int64(e);
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 1 ||
+				v > 65535)
+			return dp_key_error(err, len, file, e,
+					"expected a port ", "from 1 to 65535");
+		conf->listen[i] = (uint16_t)v;
+	}
+	conf->n_listen = (unsigned int)n;
+	return 0;
+}
+
 static int dp_is_group_name(const char *name)
 {
 	for (size_t g = 0; g < DP_N_GROUPS; g++)
@@ -379,6 +446,10 @@ static int dp_load_root(struct dp_conf *conf, const config_setting_t *root,
 
 		if (strcmp(name, "ports") == 0) {
 			rc = dp_load_ports(conf, s, file, err, len);
+		} else if (strcmp(name, "listen") == 0) {
+			rc = dp_load_listen(conf, s, file, err, len);
+		} else if (strcmp(name, "routes") == 0) {
+			rc = dp_routes_load(conf, s, file, err, len);
 		} else if (dp_is_group_name(name)) {
 			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
 				return dp_key_error(err, len, file, s,
@@ -438,6 +509,14 @@ static const char dp_usage[] =
 "                              optional default gateway\n"
 "                              (default " DP_DEFAULT_ADDR " on port 0)\n"
 "  --gw IP                     default gateway of port 0\n"
+"  --listen PORT               accept WebSocket and HTTP on PORT (repeat\n"
+"                              for more; default 8080)\n"
+"  --route [HOST]/PATH=ACTION  add a route; ACTION is echo,\n"
+"                              pubsub:CHANNEL or proxy:IP:PORT; a PATH\n"
+"                              ending in '*' is a prefix; '/md/{channel}'\n"
+"                              with pubsub:{channel} takes the channel\n"
+"                              from the path (default routes: /echo=echo,\n"
+"                              /md/{channel}=pubsub:{channel})\n"
 "  --tcp-echo PORT             built-in TCP echo service on PORT\n"
 "  --tcp-discard PORT          built-in TCP discard service on PORT\n"
 "  --tcp-client IP:PORT[,conns=N][,bytes=M]\n"
@@ -463,6 +542,8 @@ enum {
 	DP_OPT_TCP_ECHO,
 	DP_OPT_TCP_DISCARD,
 	DP_OPT_TCP_CLIENT,
+	DP_OPT_LISTEN,
+	DP_OPT_ROUTE,
 	DP_OPT_HELP,
 	DP_OPT_VERSION,
 };
@@ -476,6 +557,8 @@ static const struct option dp_options[] = {
 	{ "tcp-echo", required_argument, NULL, DP_OPT_TCP_ECHO },
 	{ "tcp-discard", required_argument, NULL, DP_OPT_TCP_DISCARD },
 	{ "tcp-client", required_argument, NULL, DP_OPT_TCP_CLIENT },
+	{ "listen", required_argument, NULL, DP_OPT_LISTEN },
+	{ "route", required_argument, NULL, DP_OPT_ROUTE },
 	{ "help", no_argument, NULL, DP_OPT_HELP },
 	{ "version", no_argument, NULL, DP_OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -593,7 +676,7 @@ static int dp_conf_args_file(struct dp_conf *conf, int argc, char **argv,
 int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 		FILE *out, char *err, size_t len)
 {
-	unsigned int n_addr = 0;
+	unsigned int n_addr = 0, n_listen = 0;
 	int dump = 0;
 	int c, rc;
 
@@ -657,6 +740,30 @@ int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 			if (rc < 0)
 				return rc;
 			break;
+		case DP_OPT_LISTEN:
+			if (n_listen == DP_MAX_LISTEN) {
+				snprintf(err, len, "option --listen: at most %d "
+						"ports", DP_MAX_LISTEN);
+				return -DP_CONF_ERR_USAGE;
+			}
+			rc = dp_parse_port("--listen", optarg,
+					&conf->listen[n_listen++], err, len);
+			if (rc < 0)
+				return rc;
+			conf->n_listen = n_listen;
+			break;
+		case DP_OPT_ROUTE:
+			if (conf->n_routes == DP_MAX_ROUTES) {
+				snprintf(err, len, "option --route: at most %d "
+						"routes", DP_MAX_ROUTES);
+				return -DP_CONF_ERR_USAGE;
+			}
+			rc = dp_route_parse(&conf->routes[conf->n_routes], optarg,
+					err, len);
+			if (rc < 0)
+				return rc;
+			conf->n_routes++;
+			break;
 		case DP_OPT_HELP:
 			fputs(dp_usage, out);
 			return -DP_CONF_ERR_HELP;
@@ -669,8 +776,9 @@ int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 			return -DP_CONF_ERR_USAGE;
 		default:
 			snprintf(err, len, "unknown option '%s'; valid options: "
-					"--config, --addr, --gw, --stats-sock, "
-					"--tcp-echo, --tcp-discard, --tcp-client, "
+					"--config, --addr, --gw, --listen, --route, "
+					"--stats-sock, --tcp-echo, --tcp-discard, "
+					"--tcp-client, "
 					"--dump-config, --help, --version",
 					argv[optind - 1]);
 			return -DP_CONF_ERR_USAGE;
@@ -681,6 +789,7 @@ int dp_conf_parse_args(struct dp_conf *conf, int argc, char **argv,
 				argv[optind]);
 		return -DP_CONF_ERR_USAGE;
 	}
+	dp_conf_finish(conf);
 	if (dump) {
 		dp_conf_dump(conf, out);
 		return -DP_CONF_ERR_HELP;
@@ -712,7 +821,11 @@ void dp_conf_dump(const struct dp_conf *conf, FILE *out)
 		}
 		fprintf(out, " }%s\n", i + 1 < conf->n_ports ? "," : "");
 	}
-	fprintf(out, ");\n");
+	fprintf(out, ");\nlisten = [");
+	for (unsigned int i = 0; i < conf->n_listen; i++)
+		fprintf(out, "%s%u", i ? ", " : " ", conf->listen[i]);
+	fprintf(out, " ];\n");
+	dp_routes_dump(conf, out);
 	for (size_t i = 0; i < DP_N_KEYS; i++) {
 		const struct dp_key *k = &dp_keys[i];
 

@@ -13,6 +13,10 @@
 #include "ts_types.h"
 
 #define DP_MAX_PORTS TS_MAX_IFACES
+#define DP_MAX_LISTEN 8
+#define DP_MAX_ROUTES 32
+#define DP_ROUTE_STR 128         /* host, path, channel, origins ... */
+#define DP_DEFAULT_LISTEN 8080
 #define DP_PATH_MAX 108          /* sun_path of a Unix socket */
 #define DP_ERR_MAX 512
 
@@ -35,6 +39,41 @@ struct dp_port_conf {
 	uint32_t gateway;         /**< host order, 0 for none */
 };
 
+/** What a route does with the connections it matches. */
+enum dp_route_action {
+	DP_ACT_ECHO = 0,          /**< every message back to its sender */
+	DP_ACT_PUBSUB,            /**< subscribe to a channel */
+	DP_ACT_PROXY,             /**< relay to an upstream WebSocket server */
+};
+
+/** What a subscriber's full send queue does to the next message. */
+enum dp_route_policy {
+	DP_POL_DROP_OLDEST = 0,
+	DP_POL_CONFLATE,          /**< keep the latest message per key */
+	DP_POL_DISCONNECT,        /**< close 1008 */
+};
+
+/** One route: what it matches and what it does (docs/configuration.md). */
+struct dp_route_conf {
+	char host[DP_ROUTE_STR];       /**< Host to match; "": any */
+	char path[DP_ROUTE_STR];       /**< exact path, or the prefix */
+	uint8_t prefix;                /**< 1: path is a prefix */
+	uint8_t action;                /**< enum dp_route_action */
+	uint8_t publish;               /**< pubsub: clients may publish */
+	uint8_t policy;                /**< enum dp_route_policy */
+	char channel[DP_ROUTE_STR];    /**< pubsub: name; "": the path's rest */
+	char upstream_host[DP_ROUTE_STR]; /**< proxy: Host sent upstream */
+	uint32_t upstream_addr;        /**< proxy: host order */
+	uint16_t upstream_port;
+	char conflate_key[64];         /**< conflate: JSON field of the key */
+	char origins[DP_ROUTE_STR * 4];   /**< allowed Origins, comma list; "": any */
+	char protocols[DP_ROUTE_STR];  /**< subprotocols we speak, comma list */
+	uint32_t max_message;          /**< bytes; over it: close 1009 */
+	uint32_t idle_timeout_ms;      /**< no frame this long: ping, then close */
+	uint32_t queue_bytes;          /**< send queue bound, bytes */
+	uint32_t queue_msgs;           /**< send queue bound, messages */
+};
+
 struct dp_conf {
 	struct dp_port_conf ports[DP_MAX_PORTS];
 	unsigned int n_ports;
@@ -51,7 +90,42 @@ struct dp_conf {
 	uint16_t client_port;
 	uint32_t client_conns;
 	uint64_t client_bytes;
+	/* The gateway. */
+	uint16_t listen[DP_MAX_LISTEN];
+	unsigned int n_listen;
+	struct dp_route_conf routes[DP_MAX_ROUTES];
+	unsigned int n_routes;
+	uint32_t gw_max_conns;         /**< WebSocket and HTTP, all workers */
+	uint32_t gw_max_conns_per_ip;  /**< 0: no limit */
+	uint32_t gw_handshake_ms;      /**< request head must arrive within */
+	uint32_t gw_shutdown_ms;       /**< bound of the closing handshakes */
+	uint32_t gw_max_handshakes;    /**< in progress at once, per worker */
+	uint32_t gw_fanout_mbufs;      /**< per worker: one per queued delivery */
 };
+
+/** Route defaults: echo, 1 MiB messages, 60 s idle, 1 MiB / 4096 queued. */
+void dp_route_defaults(struct dp_route_conf *r);
+
+/**
+ * Parse "[HOST]/PATH=ACTION" (--route): ACTION is echo, pubsub:CHANNEL
+ * (CHANNEL "{channel}" takes the path's rest; PATH then ends with
+ * "{channel}") or proxy:IP:PORT. A PATH ending in '*' is a prefix.
+ * @return 0 or -DP_CONF_ERR_USAGE with @p err naming what is wrong.
+ */
+int dp_route_parse(struct dp_route_conf *r, const char *arg, char *err,
+		size_t err_len);
+
+/** Parse an action ("echo", "pubsub:...", "proxy:IP:PORT") into @p r. */
+int dp_route_parse_action(struct dp_route_conf *r, const char *action,
+		char *err, size_t err_len);
+
+/** The action's text, as dp_route_parse_action() reads it back. */
+void dp_route_action_text(const struct dp_route_conf *r, char *buf,
+		size_t len);
+
+/** Name of a policy ("drop-oldest", ...); -1 from the parser if unknown. */
+const char *dp_route_policy_name(unsigned int policy);
+int dp_route_policy_parse(const char *name);
 
 /** Fill @p conf with the built-in defaults. */
 void dp_conf_defaults(struct dp_conf *conf);

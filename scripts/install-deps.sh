@@ -10,13 +10,15 @@ PKGS=(
 	libconfig-dev
 	iproute2 ethtool iputils-ping iputils-arping procps psmisc kmod
 	python3 python3-scapy python3-websockets tshark
-	nodejs npm chromium gnuplot-nox socat netcat-openbsd
+	chromium gnuplot-nox socat netcat-openbsd
 )
-# node's ws comes from npm (Debian's node-ws is not on this node's path),
+# node and npm come with the machine (Debian's npm conflicts with its
+# node); node's ws comes from npm (Debian's node-ws is not on this node's path),
 # into a folder of the tree that git ignores.
 NODE_DIR=$(cd "$(dirname "$0")/.." && pwd)/tests/integration/node
 node_ws() {
 	[ -f "$NODE_DIR/node_modules/ws/package.json" ] && return 0
+	command -v npm >/dev/null || { echo "install-deps: no npm for node's ws"; return 1; }
 	mkdir -p "$NODE_DIR"
 	npm install --prefix "$NODE_DIR" --no-audit --no-fund --silent ws@8 \
 		|| { echo "install-deps: npm install ws failed"; return 1; }

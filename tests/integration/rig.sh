@@ -296,3 +296,43 @@ tcp_check_transfer() {   # tcp_check_transfer NS NAME PORT tcp_transfer.py-args.
 	echo "$out"
 	check "$name" grep -q '^tcp_transfer: ok' <<<"$out"
 }
+
+# --- WebSocket tests
+#
+#   checks_from CMD...     run a checker that prints "ok NAME" / "fail NAME:
+#                          why" lines; each becomes a check; the command's
+#                          own failure without such lines is a failure too
+#   gw_idle SECONDS        bounded poll: gw_conns and tcp_conns back to 0
+checks_from() {
+	local out rc line
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | grep -v '^ok \|^fail ' | tail -20
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) check "${line#ok }" true ;;
+		"fail "*) check "${line#fail }" false ;;
+		esac
+	done <<<"$out"
+	if ! grep -q '^ok \|^fail ' <<<"$out"; then
+		check "$1 ran (exit $rc)" false
+	elif [ "$rc" -ne 0 ] && ! grep -q '^fail ' <<<"$out"; then
+		check "$1 exit status $rc" false
+	fi
+}
+
+gw_idle() {
+	local deadline=$((SECONDS + $1)) left
+	while :; do
+		left=$("$WSGWCTL" -s "$STATS_SOCK" stats | awk '
+			$1 == "gw_conns" || $1 == "tcp_conns" { s += $2; n++ }
+			END { print n == 2 ? s : "missing" }')
+		[ "$left" = 0 ] && return 0
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "gw_idle: still in use after $1 s: $left"
+			"$WSGWCTL" -s "$STATS_SOCK" stats | grep -E '^(gw_|tcp_state|tcp_conns)' | grep -v ' 0$'
+			return 1
+		fi
+		sleep 0.1
+	done
+}
