@@ -187,6 +187,8 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 	rc = ts_flow_table_init(&tcp->flows, tcp->conf.max_conns, socket);
 	if (rc == 0)
 		rc = ts_wheel_init(ctx, socket, tsc);
+	if (rc == 0)
+		rc = ts_sb_pool_init(ctx, socket);
 	return rc;
 }
 
@@ -209,6 +211,7 @@ void ts_tcp_free(struct ts_ctx *ctx)
 		t->slots = NULL;
 	}
 	ts_wheel_free(ctx);
+	ts_sb_pool_free(ctx);
 	rte_mempool_free(ctx->tcp.tcb_pool);
 	ctx->tcp.tcb_pool = NULL;
 }
@@ -291,6 +294,7 @@ void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 	ts_flow_remove(&ctx->tcp.flows, c);
 	ts_mbuf_list_free(c->sndq_head);
 	ts_mbuf_list_free(c->ooo_head);
+	ts_sb_release(ctx, c);
 	c->sndq_head = c->sndq_tail = c->ooo_head = NULL;
 	ctx->stats.v[TS_STAT_TCP_CONNS]--;
 	rte_mempool_put(ctx->tcp.tcb_pool, c);

@@ -24,7 +24,7 @@ static void newreno_init(struct ts_tcb *c)
 	c->cwnd = RTE_MIN(10u * c->mss, RTE_MAX(2u * c->mss, 14600u));
 	c->ssthresh = UINT32_MAX >> 1;
 	c->dupacks = 0;
-	c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+	c->flags &= (uint16_t)~(TS_TCBF_RECOVERY | TS_TCBF_SACK_REC);
 }
 
 static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
@@ -37,9 +37,13 @@ static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
 			c->cwnd = RTE_MIN(c->ssthresh,
 					RTE_MAX(ts_cc_flight(c), (uint32_t)c->mss) +
 					c->mss);
-			c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+			if (c->flags & TS_TCBF_SACK_REC)
+				ts_sb_recovery_end(ctx, c);
+			c->flags &= (uint16_t)~(TS_TCBF_RECOVERY | TS_TCBF_SACK_REC);
 			return;
 		}
+		if (c->flags & TS_TCBF_SACK_REC)
+			return;              /* the scoreboard picks what to resend */
 		/* Partial ACK: resend the next hole, deflate (step 4). */
 		ts_tcp_resend_first(ctx, c, tsc);
 		c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
@@ -56,11 +60,18 @@ static void newreno_dupack(struct ts_ctx *ctx, struct ts_tcb *c,
 		uint64_t tsc)
 {
 	if (c->flags & TS_TCBF_RECOVERY) {
-		c->cwnd += c->mss;           /* inflate for each segment gone */
+		if (!(c->flags & TS_TCBF_SACK_REC))
+			c->cwnd += c->mss;   /* inflate for each segment gone */
 		return;
 	}
 	if (++c->dupacks < TS_TCP_DUPACK_THRESH)
 		return;
+	if (c->sb != 0) {
+		/* RFC 6675 5: the pipe, not inflation, paces what follows. */
+		if (ts_cc_may_recover(c))
+			ts_sb_recovery_start(ctx, c);
+		return;
+	}
 	/* RFC 6582 step 2: only when this loss is past the last recovery. */
 	if (ts_seq_le(c->snd_una, c->recover) && c->recover != c->iss)
 		return;
@@ -77,7 +88,7 @@ static void newreno_rto(struct ts_tcb *c)
 	c->cwnd = c->mss;
 	c->dupacks = 0;
 	c->recover = c->snd_max;
-	c->flags &= (uint16_t)~TS_TCBF_RECOVERY;
+	c->flags &= (uint16_t)~(TS_TCBF_RECOVERY | TS_TCBF_SACK_REC);
 }
 
 const struct ts_cc_ops ts_cc_newreno = {
@@ -92,6 +103,12 @@ void ts_cc_init(struct ts_tcb *c)
 {
 	ts_cc_newreno.init(c);
 	c->recover = c->iss;
+}
+
+int ts_cc_may_recover(const struct ts_tcb *c)
+{
+	/* RFC 6675 5.1: not before the last recovery's point is acknowledged. */
+	return ts_seq_ge(c->snd_una, c->recover);
 }
 
 void ts_cc_rto(struct ts_tcb *c)

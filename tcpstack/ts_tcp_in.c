@@ -24,7 +24,23 @@
 #define TS_OPT_MSS 2
 #define TS_OPT_WS 3
 #define TS_OPT_SACK_OK 4
+#define TS_OPT_SACK 5
 #define TS_OPT_TS 8
+
+/* SACK blocks (RFC 2018 3): @p olen is 2 + 8 per block. */
+static void ts_tcp_parse_sack(const uint8_t *p, uint8_t olen,
+		struct ts_tcp_opts *o)
+{
+	for (int i = 0; i < (olen - 2) / 8 && i < 4; i++) {
+		uint32_t l, r;
+
+		memcpy(&l, p + 2 + 8 * i, 4);
+		memcpy(&r, p + 6 + 8 * i, 4);
+		o->sack[i][0] = rte_be_to_cpu_32(l);
+		o->sack[i][1] = rte_be_to_cpu_32(r);
+		o->n_sack++;
+	}
+}
 
 static void ts_tcp_parse_opts(const uint8_t *p, uint32_t len,
 		struct ts_tcp_opts *o)
@@ -51,6 +67,9 @@ static void ts_tcp_parse_opts(const uint8_t *p, uint32_t len,
 			o->wscale = RTE_MIN(p[2], (uint8_t)TS_TCP_WSCALE_MAX);
 		} else if (kind == TS_OPT_SACK_OK && olen == 2) {
 			o->sack_ok = 1;
+		} else if (kind == TS_OPT_SACK && olen >= 10 &&
+				(olen - 2) % 8 == 0) {
+			ts_tcp_parse_sack(p, olen, o);
 		} else if (kind == TS_OPT_TS && olen == 10) {
 			uint32_t v, e;
 
@@ -460,8 +479,11 @@ static int ts_tcp_ooo_insert(struct ts_ctx *ctx, struct ts_tcb *c,
 	}
 	if (c->ooo_n >= TS_TCP_OOO_MAX)
 		return -1;
+	for (struct rte_mbuf *o = c->ooo_head; o != NULL; o = ts_ooo(ctx, o)->next)
+		ts_ooo(ctx, o)->recent = 0;
 	ts_ooo(ctx, m)->seq = seq;
 	ts_ooo(ctx, m)->fin = (uint8_t)fin;
+	ts_ooo(ctx, m)->recent = 1;
 	ts_ooo(ctx, m)->next = *pp;
 	*pp = m;
 	c->ooo_n++;
@@ -616,7 +638,7 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 		return 1;
 	}
 	if (ts_seq_gt(ack, c->snd_una)) {
-		uint32_t acked = ack - c->snd_una;
+		uint32_t acked = ack - c->snd_una, old_una = c->snd_una;
 		int fin_acked = (c->flags & TS_TCBF_FIN_SENT) &&
 			ack == c->snd_max;
 
@@ -631,7 +653,11 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 			c->rtt_usec = 0;
 		}
 		c->backoff = 0;
+		c->flags &= (uint16_t)~TS_TCBF_TLP_SENT;
+		if (c->sb != 0)
+			ts_sb_acked(ctx, c, old_una, s);
 		ts_cc_newreno.ack(ctx, c, ack, acked, tsc);
+		ts_sb_update(ctx, c, s);
 		c->t_rexmt = 0;
 		if (c->snd_una != c->snd_max)
 			ts_tcp_rto_arm(ctx, c, tsc);
@@ -646,10 +672,19 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 			rte_pktmbuf_free(s->m);
 			return 1;
 		}
-	} else if (ack == c->snd_una && s->len == 0 &&
-			!(s->flags & TS_F_FIN) && c->snd_una != c->snd_max &&
-			wnd == c->snd_wnd) {
-		ts_cc_newreno.dupack(ctx, c, tsc);
+	} else {
+		ts_sb_update(ctx, c, s);
+		if (ack == c->snd_una && s->len == 0 &&
+				!(s->flags & TS_F_FIN) && c->snd_una != c->snd_max &&
+				wnd == c->snd_wnd) {
+			ts_cc_newreno.dupack(ctx, c, tsc);
+			ts_tcp_pend(ctx, c);
+		}
+	}
+	/* RFC 6675 5: a hole at SND.UNA with enough sacked above is lost. */
+	if (c->sb != 0 && !(c->flags & TS_TCBF_RECOVERY) &&
+			ts_cc_may_recover(c) && ts_sb_lost_at_una(ctx, c)) {
+		ts_sb_recovery_start(ctx, c);
 		ts_tcp_pend(ctx, c);
 	}
 	/* Window update (3.10.7.4 fifth step, SND.WL1/WL2 rule). */
@@ -671,9 +706,13 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		struct ts_seg *s, uint64_t tsc)
 {
-	/* PAWS (RFC 7323 5.3): an old timestamp is a stale duplicate. */
+	/*
+	 * PAWS (RFC 7323 5.3): an old timestamp is a stale duplicate. One
+	 * tick of slack, as Linux (TCP_PAWS_WINDOW): segments reordered within
+	 * the peer's clock tick are not stale.
+	 */
 	if ((c->flags & TS_TCBF_TS) && s->opt.has_ts && !(s->flags & TS_F_RST) &&
-			ts_seq_lt(s->opt.ts_val, c->ts_recent)) {
+			ts_seq_lt(s->opt.ts_val + 1, c->ts_recent)) {
 		ts_tcp_send_ack(ctx, c, tsc);
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_PAWS);
 		return;

@@ -64,40 +64,52 @@ static uint8_t *ts_opt_ts(uint8_t *p, const struct ts_ctx *ctx,
 	return p + 8;
 }
 
-/* SACK blocks (RFC 2018) for what the out-of-order queue holds. */
+/*
+ * SACK blocks (RFC 2018) for what the out-of-order queue holds: the block
+ * with the segment received last first (RFC 2018 4), then the others from
+ * the lowest, as many as fit in @p room.
+ */
 static uint8_t *ts_opt_sack(uint8_t *p, const struct ts_ctx *ctx,
 		const struct ts_tcb *c, int room)
 {
-	uint32_t blocks[4][2];
-	int n = 0;
+	uint32_t blocks[TS_TCP_OOO_MAX / 2 + 1][2];
+	int n = 0, first = 0, max = RTE_MIN((room - 4) / 8, 4);
 	struct rte_mbuf *m;
 
-	for (m = c->ooo_head; m != NULL && n < 4; m = ts_ooo(ctx, m)->next) {
+	for (m = c->ooo_head; m != NULL; m = ts_ooo(ctx, m)->next) {
 		uint32_t seq = ts_ooo(ctx, m)->seq;
 		uint32_t end = seq + m->pkt_len;
 
-		if (n > 0 && blocks[n - 1][1] == seq)
+		if (n > 0 && blocks[n - 1][1] == seq) {
 			blocks[n - 1][1] = end;
-		else {
+		} else {
+			if (n == RTE_DIM(blocks))
+				break;
 			blocks[n][0] = seq;
 			blocks[n][1] = end;
 			n++;
 		}
+		if (ts_ooo(ctx, m)->recent)
+			first = n - 1;
 	}
-	n = RTE_MIN(n, (room - 4) / 8);
-	if (n <= 0)
+	if (n <= 0 || max <= 0)
 		return p;
 	*p++ = TS_OPT_NOP;
 	*p++ = TS_OPT_NOP;
 	*p++ = TS_OPT_SACK;
-	*p++ = (uint8_t)(2 + 8 * n);
-	for (int i = 0; i < n; i++) {
-		uint32_t l = rte_cpu_to_be_32(blocks[i][0]);
-		uint32_t r = rte_cpu_to_be_32(blocks[i][1]);
+	*p++ = (uint8_t)(2 + 8 * RTE_MIN(n, max));
+	for (int i = -1, k = 0; k < max && i < n; i++) {
+		int b = i < 0 ? first : i;
+		uint32_t l, r;
 
+		if (i == first)
+			continue;
+		l = rte_cpu_to_be_32(blocks[b][0]);
+		r = rte_cpu_to_be_32(blocks[b][1]);
 		memcpy(p, &l, 4);
 		memcpy(p + 4, &r, 4);
 		p += 8;
+		k++;
 	}
 	return p;
 }
@@ -275,11 +287,63 @@ void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 	ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_ACK, 0, 0, tsc);
 }
 
+static uint32_t ts_tcp_seg_size(const struct ts_tcb *c);
+static uint32_t ts_tcp_new_len(const struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seg, uint32_t budget);
+static uint32_t ts_tcp_send_new(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t len, uint64_t tsc);
+static uint32_t ts_tcp_resend(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seq, uint32_t len, uint64_t tsc);
+
+/* RFC 8985 7.2: when a tail loss probe, not the RTO, should come first. */
+static int ts_tcp_tlp_ok(const struct ts_tcb *c)
+{
+	return (c->flags & TS_TCBF_SACK) && c->srtt_us != 0 &&
+		!(c->flags & (TS_TCBF_RECOVERY | TS_TCBF_TLP_SENT)) &&
+		c->backoff == 0 && c->snd_wnd != 0 &&
+		(c->state == TS_TCP_ESTABLISHED || c->state == TS_TCP_CLOSE_WAIT);
+}
+
 void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
-	c->t_rexmt = ts_tick(ctx, tsc) + RTE_MIN(c->rto << c->backoff,
-			ctx->tcp.conf.rto_max_ms);
+	uint32_t rto = RTE_MIN(c->rto << c->backoff, ctx->tcp.conf.rto_max_ms);
+
+	c->flags &= (uint16_t)~TS_TCBF_PTO;
+	if (ts_tcp_tlp_ok(c)) {
+		/* PTO = 2 SRTT; with one segment out, room for a delayed ACK. */
+		uint32_t pto = 2 * c->srtt_us / 1000 + 2;
+
+		if (c->snd_max - c->snd_una <= c->mss)
+			pto += ctx->tcp.conf.rto_min_ms;
+		if (pto < rto) {
+			rto = pto;
+			c->flags |= TS_TCBF_PTO;
+		}
+	}
+	c->t_rexmt = ts_tick(ctx, tsc) + rto;
 	ts_tcb_timer_update(ctx, c);
+}
+
+/*
+ * The probe timeout fired (RFC 8985 7.3): send one new segment if the
+ * window allows, else the last one again, so that its ACK's SACK blocks
+ * show what is missing; then the RTO runs as usual.
+ */
+void ts_tcp_tlp_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	uint32_t seg = ts_tcp_seg_size(c), len, tail;
+
+	c->flags &= (uint16_t)~TS_TCBF_PTO;
+	c->flags |= TS_TCBF_TLP_SENT;
+	ts_count(ctx, TS_STAT_TCP_TLP, 1);
+	len = ts_tcp_new_len(ctx, c, seg, seg);
+	if (len == 0 || ts_tcp_send_new(ctx, c, len, tsc) == 0) {
+		tail = RTE_MIN(c->sndq_bytes, c->snd_nxt - c->snd_una);
+		len = RTE_MIN(tail, seg);
+		if (len > 0)
+			ts_tcp_resend(ctx, c, c->snd_una + tail - len, len, tsc);
+	}
+	ts_tcp_rto_arm(ctx, c, tsc);
 }
 
 /* Our FIN took a sequence number: the state moves on (RFC 9293 3.10.4). */
@@ -305,47 +369,158 @@ static uint32_t ts_tcp_seg_size(const struct ts_tcb *c)
 	return c->mss - ((c->flags & TS_TCBF_TS) ? 12u : 0u);
 }
 
+/*
+ * Bytes of new data (from snd_nxt) that may go in one segment now, with
+ * at most @p budget bytes more in flight: the peer's window, the segment
+ * size, and what the peer already holds (after a timeout, go-back-N
+ * skips what the scoreboard says was sacked).
+ */
+static uint32_t ts_tcp_new_len(const struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seg, uint32_t budget)
+{
+	uint32_t off, unsent, room;
+
+	if (ts_seq_lt(c->snd_nxt, c->snd_max))
+		c->snd_nxt += ts_sb_skip(ctx, c, c->snd_nxt);
+	off = c->snd_nxt - c->snd_una;
+	unsent = c->sndq_bytes > off ? c->sndq_bytes - off : 0;
+	room = c->snd_wnd > off ? c->snd_wnd - off : 0;
+	return RTE_MIN(RTE_MIN(unsent, room), RTE_MIN(RTE_MIN(seg, budget),
+			ts_sb_gap(ctx, c, c->snd_nxt)));
+}
+
+/* One segment of @p len bytes from snd_nxt. @return the bytes sent. */
+static uint32_t ts_tcp_send_new(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t len, uint64_t tsc)
+{
+	uint32_t off = c->snd_nxt - c->snd_una;
+	uint32_t unsent = c->sndq_bytes - off;
+	int fresh = c->snd_nxt == c->snd_max;
+	uint8_t flags = TS_F_ACK;
+
+	if (len == unsent)
+		flags |= TS_F_PSH;
+	if (len == unsent && (c->flags & TS_TCBF_FIN_Q) &&
+			!(c->flags & TS_TCBF_FIN_SENT))
+		flags |= TS_F_FIN;
+	len = ts_tcp_xmit(ctx, c, c->snd_nxt, flags, off, len, tsc);
+	if (len == 0)
+		return 0;
+	/* Karn: time only data sent for the first time. */
+	if (c->rtt_usec == 0 && fresh) {
+		c->rtt_seq = c->snd_nxt;
+		c->rtt_usec = ts_usec(ctx, tsc) | 1;
+	}
+	c->snd_nxt += len;
+	if ((flags & TS_F_FIN) && len == unsent) {
+		c->snd_nxt++;
+		ts_tcp_fin_sent(ctx, c);
+	}
+	if (ts_seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	return len;
+}
+
+/* Resend @p len bytes at @p seq, with the FIN if they end the data. */
+static uint32_t ts_tcp_resend(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seq, uint32_t len, uint64_t tsc)
+{
+	uint32_t off = seq - c->snd_una;
+	uint8_t flags = TS_F_ACK;
+
+	ts_count(ctx, TS_STAT_TCP_RETRANS_FAST, 1);
+	c->rtt_usec = 0;                 /* Karn: no sample across a resend */
+	if ((c->flags & TS_TCBF_FIN_SENT) && off + len == c->sndq_bytes)
+		flags |= TS_F_FIN;
+	return ts_tcp_xmit(ctx, c, seq, flags, off, len, tsc);
+}
+
+/* The recovery's first resend goes whatever the pipe (RFC 6675 4.3). */
+static int ts_tcp_first_rxt(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t seg, uint32_t *seq, uint32_t *len)
+{
+	*seq = c->snd_una;
+	*len = RTE_MIN(RTE_MIN(seg, c->sndq_bytes), ts_sb_gap(ctx, c, c->snd_una));
+	return *len > 0;
+}
+
+/*
+ * RFC 6675 6: while the congestion window has a segment's room over the
+ * pipe, send NextSeg: a lost hole, new data, another hole, or the rescue.
+ * @return whether anything was sent.
+ */
+static int ts_tcp_output_sack(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seg, uint64_t tsc)
+{
+	struct ts_sb *sb = ts_sb_of(ctx, c);
+	int sent = 0;
+
+	for (;;) {
+		uint32_t pipe = ts_sb_pipe(ctx, c);
+		uint32_t budget = c->cwnd > pipe ? c->cwnd - pipe : 0;
+		uint32_t seq, len;
+
+		if (budget < seg && !sb->must_rxt)
+			break;
+		if (ts_sb_next_hole(ctx, c, seg, &seq, &len) ||
+				(sb->must_rxt && ts_tcp_first_rxt(ctx, c, seg, &seq,
+						&len))) {
+			len = ts_tcp_resend(ctx, c, seq, len, tsc);
+			if (len == 0)
+				break;
+			if (sb->must_rxt)
+				sb->rxt_tick = ts_tick(ctx, tsc);
+			sb->must_rxt = 0;
+			if (ts_seq_gt(seq + len, sb->high_rxt))
+				sb->high_rxt = seq + len;
+			sb->rxt_end = c->snd_max;
+		} else if ((len = ts_tcp_new_len(ctx, c, seg, budget)) > 0) {
+			if (ts_tcp_send_new(ctx, c, len, tsc) == 0)
+				break;
+		} else if (ts_sb_rescue(ctx, c, seg, &seq, &len)) {
+			if (ts_tcp_resend(ctx, c, seq, len, tsc) == 0)
+				break;
+			sb->rescue_rxt = c->recover;
+		} else {
+			break;
+		}
+		sent = 1;
+	}
+	return sent;
+}
+
+/* Outside a SACK recovery: new data as the windows allow. */
+static int ts_tcp_output_new(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint32_t seg, uint64_t tsc)
+{
+	int sent = 0;
+
+	for (;;) {
+		uint32_t flight = c->snd_nxt - c->snd_una;
+		uint32_t len = ts_tcp_new_len(ctx, c, seg,
+				c->cwnd > flight ? c->cwnd - flight : 0);
+
+		if (len == 0 || ts_tcp_send_new(ctx, c, len, tsc) == 0)
+			break;
+		sent = 1;
+	}
+	return sent;
+}
+
 void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
 	uint32_t seg = ts_tcp_seg_size(c);
-	int sent = 0;
+	int sent;
 
 	if (!ts_tcp_may_send_data(c->state)) {
 		if (c->flags & TS_TCBF_ACK_NOW)
 			ts_tcp_send_ack(ctx, c, tsc);
 		return;
 	}
-	for (;;) {
-		uint32_t off = c->snd_nxt - c->snd_una;
-		uint32_t unsent = c->sndq_bytes > off ? c->sndq_bytes - off : 0;
-		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cwnd);
-		uint32_t room = wnd > off ? wnd - off : 0;
-		uint32_t len = RTE_MIN(RTE_MIN(unsent, room), seg);
-		uint8_t flags = TS_F_ACK;
-
-		if (len == 0)
-			break;
-		if (len == unsent)
-			flags |= TS_F_PSH;
-		if (len == unsent && (c->flags & TS_TCBF_FIN_Q) &&
-				!(c->flags & TS_TCBF_FIN_SENT))
-			flags |= TS_F_FIN;
-		len = ts_tcp_xmit(ctx, c, c->snd_nxt, flags, off, len, tsc);
-		if (len == 0)
-			break;
-		if (c->rtt_usec == 0) {
-			c->rtt_seq = c->snd_nxt;
-			c->rtt_usec = ts_usec(ctx, tsc) | 1;
-		}
-		c->snd_nxt += len;
-		if ((flags & TS_F_FIN) && len == unsent) {
-			c->snd_nxt++;
-			ts_tcp_fin_sent(ctx, c);
-		}
-		if (ts_seq_gt(c->snd_nxt, c->snd_max))
-			c->snd_max = c->snd_nxt;
-		sent = 1;
-	}
+	if (c->flags & TS_TCBF_SACK_REC)
+		sent = ts_tcp_output_sack(ctx, c, seg, tsc);
+	else
+		sent = ts_tcp_output_new(ctx, c, seg, tsc);
 	/* A FIN with no data left to carry it. */
 	if ((c->flags & TS_TCBF_FIN_Q) && !(c->flags & TS_TCBF_FIN_SENT) &&
 			c->snd_nxt - c->snd_una >= c->sndq_bytes) {
@@ -366,7 +541,7 @@ void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 
 /*
  * Resend from snd_una. After a timeout everything in flight is resent as
- * the window allows (go back N); a fast retransmit resends one segment.
+ * the window allows (go back N, skipping what the peer sacked).
  */
 void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
@@ -397,14 +572,8 @@ void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 /* Fast retransmit (RFC 5681 3.2): the first unacknowledged segment. */
 void ts_tcp_resend_first(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
-	uint32_t len = RTE_MIN(c->sndq_bytes, ts_tcp_seg_size(c));
-	uint8_t flags = TS_F_ACK;
-
-	ts_count(ctx, TS_STAT_TCP_RETRANS_FAST, 1);
-	c->rtt_usec = 0;
-	if ((c->flags & TS_TCBF_FIN_SENT) && len == c->sndq_bytes)
-		flags |= TS_F_FIN;
-	ts_tcp_xmit(ctx, c, c->snd_una, flags, 0, len, tsc);
+	ts_tcp_resend(ctx, c, c->snd_una,
+			RTE_MIN(c->sndq_bytes, ts_tcp_seg_size(c)), tsc);
 }
 
 /* RST for a segment that has no connection (RFC 9293 3.10.7.1). */

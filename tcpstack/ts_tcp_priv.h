@@ -65,6 +65,8 @@ struct ts_tcp_opts {
 	uint8_t has_ts;
 	uint32_t ts_val;
 	uint32_t ts_ecr;
+	uint8_t n_sack;            /**< SACK blocks (RFC 2018) */
+	uint32_t sack[4][2];       /**< [left, right), host order */
 };
 
 /** Per-mbuf state of an out-of-order segment (an mbuf dynamic field). */
@@ -72,6 +74,7 @@ struct ts_ooo_link {
 	struct rte_mbuf *next;
 	uint32_t seq;
 	uint8_t fin;
+	uint8_t recent;            /**< the segment received last (RFC 2018) */
 };
 
 static inline struct ts_ooo_link *ts_ooo(const struct ts_ctx *ctx,
@@ -135,6 +138,7 @@ void ts_tcp_send_synack_cookie(struct ts_ctx *ctx, uint8_t ifidx,
 		uint64_t tsc);
 uint32_t ts_tcp_rcv_window(const struct ts_tcb *c);
 void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+void ts_tcp_tlp_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_resend_first(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_pick_wscale(const struct ts_ctx *ctx, struct ts_tcb *c);
 
@@ -153,6 +157,39 @@ struct ts_cc_ops {
 extern const struct ts_cc_ops ts_cc_newreno;
 void ts_cc_init(struct ts_tcb *c);
 void ts_cc_rto(struct ts_tcb *c);
+/** Whether a new SACK recovery may start (RFC 6675 5.1). */
+int ts_cc_may_recover(const struct ts_tcb *c);
+
+/* ts_tcp_sack.c: the SACK scoreboard and RFC 6675 recovery. */
+int ts_sb_pool_init(struct ts_ctx *ctx, int socket);
+void ts_sb_pool_free(struct ts_ctx *ctx);
+void ts_sb_release(struct ts_ctx *ctx, struct ts_tcb *c);
+void ts_sb_update(struct ts_ctx *ctx, struct ts_tcb *c,
+		const struct ts_seg *s);
+void ts_sb_acked(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t old_una,
+		const struct ts_seg *s);
+int ts_sb_lost_at_una(const struct ts_ctx *ctx, const struct ts_tcb *c);
+void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c);
+void ts_sb_recovery_end(struct ts_ctx *ctx, struct ts_tcb *c);
+uint32_t ts_sb_pipe(const struct ts_ctx *ctx, const struct ts_tcb *c);
+/** The next hole to resend (RFC 6675 NextSeg rules 1 and 3): 0 or 1. */
+int ts_sb_next_hole(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t seg, uint32_t *seq, uint32_t *len);
+/** RFC 6675 rule 4: the rescue resend, once per recovery: 0 or 1. */
+int ts_sb_rescue(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t seg, uint32_t *seq, uint32_t *len);
+/** Sacked bytes at @p seq: how far new data may skip; 0 if not sacked. */
+uint32_t ts_sb_skip(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t seq);
+/** Bytes from @p seq to the next sacked range (UINT32_MAX: none). */
+uint32_t ts_sb_gap(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t seq);
+
+static inline struct ts_sb *ts_sb_of(const struct ts_ctx *ctx,
+		const struct ts_tcb *c)
+{
+	return c->sb ? &ctx->tcp.sb.blocks[c->sb - 1] : NULL;
+}
 
 /* ts_tcp_cookie.c: SYN cookies. */
 uint32_t ts_cookie_make(const struct ts_ctx *ctx, const struct ts_seg *s,

@@ -121,6 +121,10 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_tcb_end(ctx, c, TS_TCP_END_OK);
 		return;
 	}
+	if (c->flags & TS_TCBF_PTO) {
+		ts_tcp_tlp_fire(ctx, c, tsc);
+		return;
+	}
 	/* Zero window with data waiting: persist, probing the window. */
 	if (c->snd_wnd == 0 && c->snd_una == c->snd_max && c->sndq_bytes > 0) {
 		ts_count(ctx, TS_STAT_TCP_ZWP, 1);

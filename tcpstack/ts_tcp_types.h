@@ -174,6 +174,7 @@ struct ts_tcb {
 	uint8_t listener;          /**< index + 1; 0 for an active open */
 	uint8_t keep_probes;
 	uint16_t flags;            /**< TS_TCBF_* */
+	uint16_t sb;               /**< SACK scoreboard: index + 1; 0: none */
 	struct rte_mbuf *sndq_head;  /**< single segments linked by ->next */
 	struct rte_mbuf *sndq_tail;
 	struct rte_mbuf *ooo_head;   /**< sorted by sequence */
@@ -194,7 +195,43 @@ struct ts_tcb {
 #define TS_TCBF_WANT_W    0x40   /**< writable() owed when space opens */
 #define TS_TCBF_APP_GONE  0x80   /**< application closed: no more events */
 #define TS_TCBF_FIN_SENT  0x100  /**< our FIN has a sequence number */
+#define TS_TCBF_SACK_REC  0x200  /**< the recovery is the scoreboard's (RFC 6675) */
 #define TS_TCBF_WS_OK     0x400  /**< window scaling both ways (RFC 7323) */
+#define TS_TCBF_PTO       0x800  /**< t_rexmt is a tail loss probe's (RFC 8985 7) */
+#define TS_TCBF_TLP_SENT  0x1000 /**< a probe is out, not yet answered */
+
+/** Ranges one SACK scoreboard holds; the peer's oldest news goes first. */
+#define TS_SB_RANGES 16
+
+/**
+ * The SACK scoreboard of a connection that has seen SACK blocks (RFC
+ * 6675): what the peer holds above SND.UNA, as sorted, disjoint ranges,
+ * and the state of the recovery it drives. Not part of the connection
+ * block: taken from the worker's pool when the first SACK block arrives,
+ * given back once everything is acknowledged, so an idle connection costs
+ * nothing for it.
+ */
+struct ts_sb {
+	uint32_t n;                /**< ranges in use */
+	uint32_t high_rxt;         /**< end of what this recovery resent */
+	uint32_t rxt_end;          /**< snd_max when the last resend left */
+	uint32_t rescue_rxt;       /**< RFC 6675 RescueRxt; snd_una: none yet */
+	uint32_t rxt_tick;         /**< tick of the recovery's first resend */
+	uint32_t prior_cwnd;       /**< cwnd and ssthresh before the recovery, */
+	uint32_t prior_ssthresh;   /**<   restored if it proves spurious */
+	uint8_t must_rxt;          /**< resend once whatever the pipe (6675 4.3) */
+	uint8_t undo_ok;           /**< no resend has proved needed yet */
+	uint16_t pad_;
+	uint32_t r[TS_SB_RANGES][2];   /**< [start, end) */
+};
+
+/** The worker's scoreboards: an array and a stack of free indices. */
+struct ts_sb_pool {
+	struct ts_sb *blocks;
+	uint16_t *free;            /**< indices + 1 */
+	uint32_t n_free;
+	uint32_t size;
+};
 
 /** TCP state of one worker. */
 struct ts_tcp {
@@ -215,6 +252,7 @@ struct ts_tcp {
 	uint32_t mem_check_tick;    /**< when the pool was last looked at */
 	uint32_t mem_low;           /**< free mbufs below which pressure is on */
 	uint32_t mss_default;
+	struct ts_sb_pool sb;       /**< SACK scoreboards (ts_tcp_sack.c) */
 };
 
 #endif /* TS_TCP_TYPES_H */

@@ -60,7 +60,12 @@
 	X(TCP_HANDOFF, "tcp_handoff", "segments passed to the worker that owns their flow") \
 	X(TCP_CLIENT_OK, "tcp_client_conns_ok", "built-in client: connections whose echo checked") \
 	X(TCP_CLIENT_FAIL, "tcp_client_conns_failed", "built-in client: connections that failed") \
-	X(TCP_CLIENT_BYTES, "tcp_client_bytes_verified", "built-in client: echoed bytes verified")
+	X(TCP_CLIENT_BYTES, "tcp_client_bytes_verified", "built-in client: echoed bytes verified") \
+	X(TCP_SACK_RECOVERY, "tcp_sack_recoveries", "loss recoveries driven by the SACK scoreboard (RFC 6675)") \
+	X(TCP_RECOVERY_UNDO, "tcp_recoveries_undone", "recoveries undone: timestamps showed no resend was needed") \
+	X(TCP_LOST_RXT, "tcp_lost_retransmits", "resends found lost by SACKs for later data, sent again") \
+	X(TCP_SB_NONE, "tcp_sack_no_scoreboard", "SACK blocks ignored: no free scoreboard (NewReno recovery instead)") \
+	X(TCP_TLP, "tcp_loss_probes", "tail loss probes sent (RFC 8985 7)")
 
 /** Gauges: current values, raised and lowered by the owning worker. */
 #define TS_STATS_GAUGES(X) \

@@ -71,6 +71,8 @@ transfer "impaired: 1 connection, $ONE each way, intact" \
 transfer "impaired: 100 connections, $MANY each way in all, intact" \
 	--conns 100 --total "$MANY" --deadline 120
 check "nothing left open after close" tcp_idle 30
+[ "$TCP_TARGET" = kernel ] ||
+	"$WSGWCTL" -s "$STATS_SOCK" stats | grep -E '^(tcp_|drop_tcp)' | awk '$2 != 0'
 
 kill -TERM "$relay_pid"
 wait "$relay_pid"
