@@ -1,0 +1,343 @@
+/**
+ * @file
+ * Unit tests of wsgw-load's options: the target URL, sizes and their
+ * distributions, every option read back, and the errors, each of which
+ * must name its option.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ld.h"
+
+static char err[512];
+static struct ld_conf conf;
+
+/* Parse a NULL-terminated list of words as wsgw-load's options. */
+static int parse_v(const char *first, va_list ap)
+{
+	char *argv[64];
+	int argc = 0;
+	FILE *out = fopen("/dev/null", "w");
+	int rc;
+
+	argv[argc++] = "wsgw-load";
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	argv[argc] = NULL;
+	ld_conf_defaults(&conf);
+	err[0] = '\0';
+	rc = ld_conf_parse(&conf, argc, argv, out, err, sizeof(err));
+	fclose(out);
+	return rc;
+}
+
+static int parse(const char *first, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, first);
+	rc = parse_v(first, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The words fail, with a message that holds @p needle. */
+static void expect_error(const char *needle, const char *first, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, first);
+	rc = parse_v(first, ap);
+	va_end(ap);
+	if (rc != -LD_ERR_USAGE || strstr(err, needle) == NULL)
+		fail_msg("rc %d, message '%s', wanted '%s'", rc, err, needle);
+}
+
+static void test_url(void **state)
+{
+	static const struct {
+		const char *url, *host, *path;
+		uint32_t dst;
+		uint16_t port;
+	} good[] = {
+		{ "ws://198.18.0.2", "198.18.0.2", "/", 0xc6120002, 80 },
+		{ "ws://198.18.0.2:8080/echo", "198.18.0.2:8080", "/echo",
+			0xc6120002, 8080 },
+		{ "WS://198.18.0.9:1/a/b?x=1&y", "198.18.0.9:1", "/a/b?x=1&y",
+			0xc6120009, 1 },
+		{ "ws://198.18.0.2?q", "198.18.0.2", "/?q", 0xc6120002, 80 },
+		{ "ws://198.18.0.2:65535/", "198.18.0.2:65535", "/", 0xc6120002,
+			65535 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ld_conf_defaults(&conf);
+		assert_int_equal(ld_url_parse(&conf, good[i].url, err,
+					sizeof(err)), 0);
+		assert_string_equal(conf.host, good[i].host);
+		assert_string_equal(conf.path, good[i].path);
+		assert_int_equal(conf.dst, good[i].dst);
+		assert_int_equal(conf.dport, good[i].port);
+	}
+}
+
+static void test_url_errors(void **state)
+{
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+		{ "http://198.18.0.2/", "is not ws://" },
+		{ "198.18.0.2", "is not ws://" },
+		{ "wss://198.18.0.2/", "needs TLS" },
+		{ "ws://", "no host" },
+		{ "ws:///path", "no host" },
+		{ "ws://example.com/", "not an IPv4 address" },
+		{ "ws://198.18.0/", "not an IPv4 address" },
+		{ "ws://[::1]:80/", "IPv4" },
+		{ "ws://user@198.18.0.2/", "IPv4" },
+		{ "ws://198.18.0.2:0/", "port" },
+		{ "ws://198.18.0.2:65536/", "port" },
+		{ "ws://198.18.0.2:/", "port" },
+		{ "ws://198.18.0.2:80x/", "port" },
+		{ "ws://198.18.0.2/a#frag", "fragment" },
+		{ "ws://198.18.0.2/a b", "space" },
+		{ "ws://224.0.0.1/", "unicast" },
+		{ "ws://0.0.0.0/", "unicast" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ld_conf_defaults(&conf);
+		err[0] = '\0';
+		if (ld_url_parse(&conf, bad[i].url, err, sizeof(err)) !=
+				-LD_ERR_USAGE || strstr(err, "--url") == NULL ||
+				strstr(err, bad[i].why) == NULL)
+			fail_msg("%s: '%s'", bad[i].url, err);
+		/* The same through the option parser, as --url and as a word. */
+		expect_error("--url", "--url", bad[i].url, NULL);
+		expect_error("--url", bad[i].url, NULL);
+	}
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("ws://198.18.0.1:8080/echo", NULL), 0);
+	assert_int_equal(conf.conns, 1);
+	assert_int_equal(conf.scenario, LD_SC_ECHO);
+	assert_int_equal(conf.binary, 1);
+	assert_int_equal(conf.inflight, 1);
+	assert_true(conf.rate == 0);
+	assert_int_equal(conf.size.kind, LD_SIZE_FIXED);
+	assert_int_equal(conf.size.lo, 64);
+	assert_true(conf.duration_s == 10);
+	assert_int_equal(conf.count, 0);
+	assert_int_equal(conf.n_addrs, 1);
+	assert_int_equal(conf.addrs[0].addr, 0xc6120002);
+	assert_int_equal(conf.addrs[0].prefix_len, 24);
+	assert_int_equal(conf.max_errors, 0);
+	assert_string_equal(conf.pub_path, "/echo");
+	assert_string_equal(conf.sub_path, "/echo");
+}
+
+static void test_every_option(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--url", "ws://10.1.2.3:9000/x?y", "--origin",
+				"http://o", "--protocol", "a, b", "--addr",
+				"198.18.0.5/16,gw=198.18.0.1", "--addr", "10.9.0.1/8",
+				"-c", "1000", "--conn-rate", "500.5", "--ramp-up", "2",
+				"--max-opening", "64", "--connect-timeout", "1500",
+				"-s", "pubsub", "--inflight", "4", "--rate", "2000",
+				"--size", "64:3,1024:1", "--text", "-d", "2.5", "-n",
+				"12345", "--drain", "700", "--settle", "50",
+				"--ping-interval", "250", "--publishers", "10",
+				"--pub-path", "/md/p", "--sub-path", "/md/s",
+				"--max-errors", "7", "--json", "/tmp/r.json",
+				"--plot", "/tmp/r.png", "-q", "--stats-sock",
+				"/tmp/l.sock", "--mbufs", "65536", "--time-wait",
+				"100", "--seed", "42", NULL), 0);
+	assert_int_equal(conf.dst, 0x0a010203);
+	assert_int_equal(conf.dport, 9000);
+	assert_string_equal(conf.path, "/x?y");
+	assert_string_equal(conf.origin, "http://o");
+	assert_string_equal(conf.protocols, "a, b");
+	assert_int_equal(conf.n_addrs, 2);
+	assert_int_equal(conf.addrs[0].gateway, 0xc6120001);
+	assert_int_equal(conf.addrs[1].addr, 0x0a090001);
+	assert_int_equal(conf.conns, 1000);
+	assert_true(conf.conn_rate == 500.5);
+	assert_true(conf.ramp_s == 2);
+	assert_int_equal(conf.max_opening, 64);
+	assert_int_equal(conf.connect_timeout_ms, 1500);
+	assert_int_equal(conf.scenario, LD_SC_PUBSUB);
+	assert_int_equal(conf.inflight, 4);
+	assert_true(conf.rate == 2000);
+	assert_int_equal(conf.size.kind, LD_SIZE_LIST);
+	assert_int_equal(conf.binary, 0);
+	assert_true(conf.duration_s == 2.5);
+	assert_int_equal(conf.count, 12345);
+	assert_int_equal(conf.drain_ms, 700);
+	assert_int_equal(conf.settle_ms, 50);
+	assert_int_equal(conf.ping_ms, 250);
+	assert_int_equal(conf.publishers, 10);
+	assert_string_equal(conf.pub_path, "/md/p");
+	assert_string_equal(conf.sub_path, "/md/s");
+	assert_int_equal(conf.max_errors, 7);
+	assert_string_equal(conf.json_path, "/tmp/r.json");
+	assert_string_equal(conf.plot_path, "/tmp/r.png");
+	assert_int_equal(conf.quiet, 1);
+	assert_string_equal(conf.stats_sock, "/tmp/l.sock");
+	assert_int_equal(conf.mbufs, 65536);
+	assert_int_equal(conf.time_wait_ms, 100);
+	assert_int_equal(conf.seed, 42);
+	/* Scenario defaults: pubsub settles and has a rate of its own. */
+	assert_int_equal(parse("-s", "pubsub", "-c", "3",
+				"ws://198.18.0.1/md/x", NULL), 0);
+	assert_true(conf.rate == 1000);
+	assert_int_equal(conf.settle_ms, 200);
+	assert_int_equal(parse("-s", "connect", "-n", "10", "--size", "1",
+				"ws://198.18.0.1/", NULL), 0);
+	assert_true(conf.duration_s == 0);
+	assert_int_equal(parse("-s", "echo", "--raw", "--binary",
+				"ws://198.18.0.1:7/", NULL), 0);
+	assert_int_equal(conf.raw, 1);
+}
+
+static void test_option_errors(void **state)
+{
+	const char *u = "ws://198.18.0.1:8080/echo";
+
+	(void)state;
+	expect_error("--conns", "-c", "0", u, NULL);
+	expect_error("--conns", "--conns", "many", u, NULL);
+	expect_error("--conns", "--conns", "-5", u, NULL);
+	expect_error("--conns", "--conns", "", u, NULL);
+	expect_error("--rate", "--rate", "0", u, NULL);
+	expect_error("--rate", "--rate", "nan", u, NULL);
+	expect_error("--duration", "-d", "0", u, NULL);
+	expect_error("--count", "-n", "0", u, NULL);
+	expect_error("--inflight", "--inflight", "0", u, NULL);
+	expect_error("valid: echo, pubsub, connect, idle", "-s", "flood", u,
+			NULL);
+	expect_error("--size", "--size", "0", u, NULL);
+	expect_error("--size", "--size", "5-3", u, NULL);
+	expect_error("--size", "--size", "64:0", u, NULL);
+	expect_error("--size", "--size", "64,", u, NULL);
+	expect_error("--size", "--size", "99999999999", u, NULL);
+	/* Too small for the header: 24 bytes binary, 48 text. */
+	expect_error("24-byte header", "--size", "23", u, NULL);
+	expect_error("48-byte header", "--size", "40", "--text", u, NULL);
+	assert_int_equal(parse("--size", "24", u, NULL), 0);
+	expect_error("--addr", "--addr", "198.18.0.2", u, NULL);
+	expect_error("--addr", "--addr", "198.18.0.2/33", u, NULL);
+	expect_error("gw=IP", "--addr", "198.18.0.2/24,via=1.2.3.4", u, NULL);
+	expect_error("--gw", "--gw", "nowhere", u, NULL);
+	expect_error("at most 4 ports", "--addr", "1.0.0.1/8", "--addr",
+			"2.0.0.1/8", "--addr", "3.0.0.1/8", "--addr", "4.0.0.1/8",
+			"--addr", "5.0.0.1/8", u, NULL);
+	expect_error("unknown option '--bogus'", "--bogus", u, NULL);
+	expect_error("--drain needs a value", u, "--drain", NULL);
+	expect_error("no target", "-c", "5", NULL);
+	expect_error("unexpected argument 'ws://198.18.0.1/b'", u,
+			"ws://198.18.0.1/b", NULL);
+	expect_error("unexpected argument", "--url", u, "ws://198.18.0.1/b",
+			NULL);
+	/* The target must be reachable from some port. */
+	expect_error("not on the subnet", "ws://10.0.0.1/", NULL);
+	assert_int_equal(parse("--gw", "198.18.0.1", "ws://10.0.0.1/", NULL), 0);
+	expect_error("our own address", "ws://198.18.0.2/", NULL);
+	expect_error("--publishers", "-s", "pubsub", "-c", "4",
+			"--publishers", "4", u, NULL);
+	expect_error("--raw", "-s", "pubsub", "-c", "4", "--raw", u, NULL);
+	expect_error("--pub-path", "--pub-path", "md", u, NULL);
+	expect_error("--stats-sock", "--stats-sock", "", u, NULL);
+}
+
+static void test_help(void **state)
+{
+	static const char *const names[] = { "--url", "--origin", "--protocol",
+		"--addr", "--gw", "--conns", "--conn-rate", "--ramp-up",
+		"--max-opening", "--connect-timeout", "--scenario", "--inflight",
+		"--rate", "--size", "--text", "--binary", "--duration", "--count",
+		"--drain", "--settle", "--ping-interval", "--publishers",
+		"--pub-path", "--sub-path", "--raw", "--max-errors", "--json",
+		"--plot", "--quiet", "--stats-sock", "--mbufs", "--time-wait",
+		"--seed", "--help", "--version" };
+	char text[8192];
+	char *argv[] = { "wsgw-load", "--help", NULL };
+	FILE *out = fmemopen(text, sizeof(text), "w");
+
+	(void)state;
+	assert_non_null(out);
+	ld_conf_defaults(&conf);
+	assert_int_equal(ld_conf_parse(&conf, 2, argv, out, err, sizeof(err)),
+			-LD_ERR_HELP);
+	fclose(out);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strstr(text, names[i]) == NULL)
+			fail_msg("--help does not mention %s", names[i]);
+}
+
+static void test_sizes(void **state)
+{
+	struct ld_size_dist d;
+	char text[64];
+	unsigned int hits[2] = { 0 };
+	uint32_t lo_seen = UINT32_MAX, hi_seen = 0;
+
+	(void)state;
+	assert_int_equal(ld_size_parse(&d, "100", err, sizeof(err)), 0);
+	for (uint32_t s = 0; s < 100; s++)
+		assert_int_equal(ld_size_of(&d, 3, s), 100);
+	assert_int_equal(ld_size_parse(&d, "64-71", err, sizeof(err)), 0);
+	for (uint32_t s = 0; s < 10000; s++) {
+		uint32_t v = ld_size_of(&d, 5, s);
+
+		assert_true(v >= 64 && v <= 71);
+		lo_seen = v < lo_seen ? v : lo_seen;
+		hi_seen = v > hi_seen ? v : hi_seen;
+		/* Sender and checker draw the same size. */
+		assert_int_equal(v, ld_size_of(&d, 5, s));
+	}
+	assert_int_equal(lo_seen, 64);
+	assert_int_equal(hi_seen, 71);
+	ld_size_text(&d, text, sizeof(text));
+	assert_string_equal(text, "64-71");
+	assert_int_equal(ld_size_parse(&d, "64:3,1024", err, sizeof(err)), 0);
+	assert_int_equal(ld_size_min(&d), 64);
+	for (uint32_t g = 0; g < 40; g++)
+		for (uint32_t s = 0; s < 1000; s++)
+			hits[ld_size_of(&d, g, s) == 1024]++;
+	/* Weights 3:1, so a quarter are 1024 bytes (40,000 draws). */
+	assert_true(hits[1] > 9500 && hits[1] < 10500);
+	ld_size_text(&d, text, sizeof(text));
+	assert_string_equal(text, "64:3,1024:1");
+	assert_int_equal(ld_size_parse(&d, text, err, sizeof(err)), 0);
+	assert_int_equal(d.cum[1], 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_url_errors),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_option),
+		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
