@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "ld_priv.h"
@@ -76,9 +77,15 @@ static void ld_hs_release(struct ld_worker *w, struct ld_conn *c)
 	c->hs = NULL;
 }
 
-static inline uint64_t ld_now(const struct ld_worker *w)
+/*
+ * The time of a TCP event, read when the event arrives rather than taken
+ * from the loop's start: on a shared core a worker may be descheduled
+ * between the two, which would make an echo look faster than it was.
+ */
+static inline uint64_t ld_now(struct ld_worker *w)
 {
-	return w->ts->tcp.now;
+	w->now = rte_rdtsc();
+	return w->now;
 }
 
 static void ld_record(struct ld_worker *w, uint64_t ns)
@@ -381,8 +388,12 @@ static void ld_hs_failed(struct ld_conn *c, int rc)
 	struct ld_worker *w = c->w;
 	uint16_t status = c->hs->hs.status;
 
-	ld_count(w, rc == -WS_ERR_HTTP && status != 0 && status != 101 ?
-			LD_STAT_ERR_HS_REFUSED : LD_STAT_ERR_HS_INVALID, 1);
+	if (rc == -WS_ERR_HTTP && status != 0 && status != 101) {
+		ld_count(w, LD_STAT_ERR_HS_REFUSED, 1);
+		w->hs_status = status;
+	} else {
+		ld_count(w, LD_STAT_ERR_HS_INVALID, 1);
+	}
 	c->flags |= LD_CF_COUNTED;
 	ld_open_unlink(w, c);
 	ld_hs_release(w, c);
@@ -418,7 +429,7 @@ static void ld_conn_input(struct ld_conn *c, uint8_t *data, size_t len)
 			ld_hs_failed(c, rc);
 			return;
 		}
-		ld_conn_ready(c, ld_now(c->w));
+		ld_conn_ready(c, c->w->now);
 		data += used;
 		len -= used;
 	}
@@ -439,15 +450,26 @@ static void ld_echo_done(struct ld_conn *c, int bad, uint64_t now)
 	c->answered++;
 	w->st[LD_STAT_INFLIGHT]--;
 	if (bad) {
+		/* Skip past it, so that what follows is judged on its own. */
 		ld_count(w, LD_STAT_ERR_ECHO_MISMATCH, 1);
+		if (bad != LD_RX_BAD_HDR && h->gid == c->gid && h->seq >= c->rx_seq)
+			c->rx_seq = h->seq + 1;
+		else if (bad == LD_RX_BAD_HDR)
+			c->rx_seq++;
 	} else if (h->gid != c->gid || h->seq >= c->tx_seq) {
 		ld_count(w, LD_STAT_ERR_ECHO_UNEXPECTED, 1);
 	} else {
-		if (h->seq != c->rx_seq)
+		/*
+		 * Out of order is a message behind one sent after it: a swapped
+		 * pair counts once. A gap alone is not: the message missing
+		 * stays unanswered and is counted when the run ends.
+		 */
+		if (h->seq < c->rx_seq) {
 			ld_count(w, LD_STAT_ERR_ECHO_ORDER, 1);
-		else
+		} else {
 			ld_count(w, LD_STAT_MSG_OK, 1);
-		c->rx_seq = h->seq + 1;
+			c->rx_seq = h->seq + 1;
+		}
 		ld_record(w, now > h->t_intended ? ld_ns(now - h->t_intended) : 0);
 		if (ld.conf.rate > 0) {
 			uint64_t sent = h->t_intended + h->t_delta;
@@ -488,9 +510,12 @@ static void ld_msg_done(struct ld_conn *c)
 {
 	struct ld_worker *w = c->w;
 	const uint32_t hl = ld_msg_hdr_size(!ld.conf.binary);
-	uint64_t now = ld_now(w);
-	int bad = c->rx_bad || c->rx_have < hl ||
-		c->rx_off != ld_size_of(&ld.conf.size, c->rx_h.gid, c->rx_h.seq);
+	uint64_t now = w->now;
+	int bad = c->rx_have < hl ? LD_RX_BAD_HDR : c->rx_bad;
+
+	if (!bad && c->rx_off != ld_size_of(&ld.conf.size, c->rx_h.gid,
+				c->rx_h.seq))
+		bad = LD_RX_BAD_BODY;
 
 	ld_count(w, LD_STAT_MSG_RX, 1);
 	ld_count(w, LD_STAT_BYTES_RX, c->rx_off);
@@ -515,7 +540,8 @@ static int ld_on_chunk(void *user, enum ws_opcode op, uint8_t *data,
 	if (flags & WS_CHUNK_MSG_START) {
 		c->rx_off = 0;
 		c->rx_have = 0;
-		c->rx_bad = op != (text ? WS_OP_TEXT : WS_OP_BINARY);
+		c->rx_bad = op != (text ? WS_OP_TEXT : WS_OP_BINARY) ?
+			LD_RX_BAD_BODY : 0;
 	}
 	if (c->rx_have < hl) {
 		size_t take = RTE_MIN((size_t)(hl - c->rx_have), len);
@@ -527,11 +553,11 @@ static int ld_on_chunk(void *user, enum ws_opcode op, uint8_t *data,
 		len -= take;
 		if (c->rx_have == hl &&
 				ld_msg_hdr_read(c->rx_hdr, text, &c->rx_h) != 0)
-			c->rx_bad = 1;
+			c->rx_bad = LD_RX_BAD_HDR;
 	}
 	if (len > 0 && !c->rx_bad && !ld_pat_check(data, c->rx_off - hl, len,
 				ld_msg_seed(c->rx_h.gid, c->rx_h.seq), text))
-		c->rx_bad = 1;
+		c->rx_bad = LD_RX_BAD_BODY;
 	c->rx_off += (uint32_t)len;
 	if (flags & WS_CHUNK_MSG_END)
 		ld_msg_done(c);
@@ -553,7 +579,7 @@ static void ld_on_pong(void *user, const uint8_t *data, size_t len)
 		return;
 	c->flags &= (uint8_t)~LD_CF_PING_OUT;
 	ld_count(w, LD_STAT_PONG_RX, 1);
-	ld_record(w, ld_ns(ld_now(w) - t));
+	ld_record(w, ld_ns(w->now - t));
 }
 
 static void ld_on_close(void *user, uint16_t code, const uint8_t *reason,
@@ -655,7 +681,7 @@ static void ld_tcp_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb,
 	struct ld_conn *c = ts_tcb_user(tcb);
 	uint32_t len = m->pkt_len;
 
-	RTE_SET_USED(app);
+	ld_now(app);
 	for (struct rte_mbuf *s = m; s != NULL && c->tcb == tcb; s = s->next)
 		ld_conn_input(c, rte_pktmbuf_mtod(s, uint8_t *), s->data_len);
 	rte_pktmbuf_free(m);

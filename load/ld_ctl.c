@@ -30,6 +30,7 @@ struct ld_sum {
 	uint64_t st[LD_STAT__COUNT];
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t arp_unresolved;
+	uint32_t arp_ok;            /**< workers whose next hop answered */
 	uint64_t ready;             /**< connections not started yet */
 	uint32_t msg_left;          /**< workers with messages left to send */
 	uint32_t open_left;         /**< workers with connections left to open */
@@ -55,6 +56,7 @@ static void ld_ctl_sum(struct ld_sum *s)
 		s->rx_bytes += ld_rd(&ts->v[TS_STAT_RX_BYTES]);
 		s->arp_unresolved += ld_rd(&ts->v[TS_STAT_DROP_ARP_UNRESOLVED]);
 		s->ready += __atomic_load_n(&w->ready_n, __ATOMIC_RELAXED);
+		s->arp_ok += __atomic_load_n(&w->arp_ok, __ATOMIC_RELAXED);
 		s->msg_left += ld_rd(&w->msg_quota) != 0;
 		s->open_left += ld_rd(&w->open_quota) != 0;
 	}
@@ -106,7 +108,7 @@ static void ld_ctl_nothing_opened(const struct ld_sum *s)
 		snprintf(ld.fatal, sizeof(ld.fatal), "every connection to %s:%u "
 				"was refused: nothing listens there (option --url)",
 				ip, cf->dport);
-	else if (s->arp_unresolved != 0)
+	else if (s->arp_unresolved != 0 || s->arp_ok == 0)
 		snprintf(ld.fatal, sizeof(ld.fatal), "%s is unreachable: its next "
 				"hop never answered ARP (option --url, or --addr/--gw)",
 				ip);

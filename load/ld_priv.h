@@ -53,6 +53,10 @@ enum ld_role {
 #define LD_CF_COUNTED     0x04   /**< its failure is already counted */
 #define LD_CF_WS          0x08   /**< handshake done: frames flow */
 
+/* What was wrong with a message received (ld_conn.rx_bad); 0: nothing. */
+#define LD_RX_BAD_BODY 1         /**< payload, length or frame type */
+#define LD_RX_BAD_HDR  2         /**< the header: whose message is unknown */
+
 /** Response head buffer of one handshake. */
 #define LD_HS_BUF 1024
 
@@ -89,7 +93,7 @@ struct ld_conn {
 	uint8_t role;                  /**< enum ld_role */
 	uint8_t ifidx;
 	uint8_t flags;                 /**< LD_CF_* */
-	uint8_t rx_bad;                /**< the message so far did not check */
+	uint8_t rx_bad;                /**< LD_RX_BAD_*: it did not check */
 	uint8_t rx_have;               /**< header bytes in rx_hdr */
 	uint8_t rx_hdr[LD_MSG_HDR_TEXT];
 };
@@ -129,6 +133,9 @@ struct ld_worker {
 	uint8_t phase;                 /**< the run's phase as last seen */
 	uint8_t ramp_done;             /**< every slot opened or failed */
 	uint8_t closing_started;
+	uint8_t arp_ok;                /**< the next hop answered ARP */
+	uint16_t hs_status;            /**< the last refusal's HTTP status */
+	uint64_t now;                  /**< TSC of the TCP event being handled */
 	uint32_t sec;                  /**< interval second, published */
 	struct ld_hist *lat;           /**< the run's main latency */
 	struct ld_hist *lat_raw;       /**< open loop: from the actual send */
@@ -175,6 +182,7 @@ struct ld_main {
 	uint64_t tot_close[LD_CLOSE_SLOTS];
 	uint64_t tot_tx_bytes, tot_rx_bytes;   /**< frames on the wire */
 	uint64_t tot_retrans;
+	uint16_t hs_status;            /**< an HTTP status a refusal had */
 	struct ld_hist lat, lat_raw, hs_lat;
 	double run_s;                  /**< length of the sending phase */
 };

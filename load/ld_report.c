@@ -73,6 +73,8 @@ void ld_finish(void)
 		ld.tot_rx_bytes += w->ts->stats.v[TS_STAT_RX_BYTES];
 		ld.tot_retrans += w->ts->stats.v[TS_STAT_TCP_RETRANS_RTO] +
 			w->ts->stats.v[TS_STAT_TCP_RETRANS_FAST];
+		if (w->hs_status != 0)
+			ld.hs_status = w->hs_status;
 		ld_hist_merge(&ld.lat, w->lat);
 		ld_hist_merge(&ld.lat_raw, w->lat_raw);
 		ld_hist_merge(&ld.hs_lat, w->hs_lat);
@@ -199,6 +201,9 @@ void ld_report_print(FILE *out)
 			fprintf(out, "    %-26s %10" PRIu64 "  %s\n",
 					ld_stat_desc(k)->name, t[k],
 					ld_stat_desc(k)->desc);
+	if (ld.hs_status != 0)
+		fprintf(out, "    (the server refused with HTTP %u)\n",
+				ld.hs_status);
 	if (ld.fatal[0] != '\0')
 		fprintf(out, "  %-14s FAILED: %s\n", "result", ld.fatal);
 	else
@@ -327,7 +332,8 @@ int ld_report_json(const char *path)
 	for (unsigned int k = LD_STAT_FIRST_ERROR; k < LD_STAT__COUNT; k++)
 		fprintf(f, "%s\"%s\": %" PRIu64, k > LD_STAT_FIRST_ERROR ? ", " :
 				"", ld_stat_desc(k)->name, ld.tot[k]);
-	fprintf(f, "},\n  \"errors_total\": %" PRIu64 ",\n"
+	fprintf(f, "},\n  \"refusal_status\": %u,\n", ld.hs_status);
+	fprintf(f, "  \"errors_total\": %" PRIu64 ",\n"
 			"  \"max_errors\": %" PRIu64 ",\n", errors,
 			ld.conf.max_errors);
 	ld_json_timeline(f);

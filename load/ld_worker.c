@@ -377,6 +377,11 @@ static void ld_timers(struct dp_worker *dw, uint64_t tsc)
 
 	if (ph != w->phase)
 		ld_phase_enter(w, ph, tsc);
+	if (!w->arp_ok) {
+		struct rte_ether_addr mac;
+
+		w->arp_ok = ts_arp_lookup(w->ts, 0, w->next_hop[0], &mac) == 0;
+	}
 	ld_timeouts(w, tsc);
 	ld_iv_rotate(w, tsc);
 }

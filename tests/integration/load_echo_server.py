@@ -1,0 +1,135 @@
+"""A kernel-stack WebSocket server for wsgw-load's tests (python3-websockets).
+
+Modes:
+  echo      every message back to its sender, as it came (text or binary)
+  corrupt   echo, but every Nth message (--every, default 10) has its last
+            byte changed
+  reorder   echo, but every Nth message is held back and sent after the
+            one that follows it
+  pubsub    every message to every connection on the same path, the
+            sender included
+  refuse    every upgrade answered 403
+
+Prints "load_echo_server: listening" once it accepts, and on SIGTERM or
+SIGINT one line of totals:
+  load_echo_server: conns=N msgs=N bytes=N sent=N closes=N open=N
+
+usage: load_echo_server.py --addr IP --port N [--mode MODE] [--every N]
+"""
+import argparse
+import asyncio
+import http
+import signal
+import sys
+
+import websockets
+
+
+class Totals:
+    def __init__(self):
+        self.conns = 0
+        self.msgs = 0
+        self.bytes = 0
+        self.sent = 0
+        self.closes = 0
+        self.open = 0
+
+    def line(self):
+        return ("load_echo_server: conns=%d msgs=%d bytes=%d sent=%d "
+                "closes=%d open=%d" % (self.conns, self.msgs, self.bytes,
+                                       self.sent, self.closes, self.open))
+
+
+T = Totals()
+CHANNELS = {}
+
+
+def altered(msg):
+    """The message with its last byte changed, of the same type."""
+    if isinstance(msg, str):
+        return msg[:-1] + ("a" if msg[-1] != "a" else "b")
+    return msg[:-1] + bytes([msg[-1] ^ 0x5A])
+
+
+async def echo(ws, mode, every):
+    held = None
+    async for msg in ws:
+        T.msgs += 1
+        T.bytes += len(msg)
+        if mode == "corrupt" and T.msgs % every == 0:
+            msg = altered(msg)
+        if mode == "reorder" and held is None and T.msgs % every == 0:
+            held = msg
+            continue
+        await ws.send(msg)
+        T.sent += 1
+        if held is not None:
+            await ws.send(held)
+            T.sent += 1
+            held = None
+
+
+async def pubsub(ws, path):
+    subs = CHANNELS.setdefault(path, set())
+    subs.add(ws)
+    try:
+        async for msg in ws:
+            T.msgs += 1
+            T.bytes += len(msg)
+            for peer in list(subs):
+                try:
+                    await peer.send(msg)
+                    T.sent += 1
+                except websockets.ConnectionClosed:
+                    pass
+    finally:
+        subs.discard(ws)
+
+
+def make_handler(mode, every):
+    async def handler(ws, path=None):
+        T.conns += 1
+        T.open += 1
+        try:
+            if mode == "pubsub":
+                await pubsub(ws, path if path is not None else ws.path)
+            else:
+                await echo(ws, mode, every)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            T.open -= 1
+            if ws.close_code is not None:
+                T.closes += 1
+    return handler
+
+
+async def refuse(path, headers):
+    return http.HTTPStatus.FORBIDDEN, [], b"refused by the test\n"
+
+
+async def main(args):
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(
+            sig, lambda: stop.done() or stop.set_result(None))
+    async with websockets.serve(
+            make_handler(args.mode, args.every), args.addr, args.port,
+            compression=None, max_size=None, ping_interval=None,
+            max_queue=None, backlog=4096,
+            process_request=refuse if args.mode == "refuse" else None):
+        print("load_echo_server: listening on %s:%d mode %s" %
+              (args.addr, args.port, args.mode), flush=True)
+        await stop
+    print(T.line(), flush=True)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--addr", default="0.0.0.0")
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--mode", default="echo",
+                    choices=["echo", "corrupt", "reorder", "pubsub", "refuse"])
+    ap.add_argument("--every", type=int, default=10)
+    asyncio.run(main(ap.parse_args()))
+    sys.exit(0)

@@ -1,0 +1,87 @@
+# wsgw-load on the namespace rig, sourced by test_load_*.sh after rig.sh
+# (and by bench/load_*.sh): kernel-stack WebSocket servers in the peer
+# namespace, wsgw-load in the gateway namespace driving the veth through
+# af_packet, and readers for its JSON report.
+#
+#   load_server_start NS py|node ARGS...  a server, waits until it listens
+#   load_server_stop                      SIGTERM; its totals line printed
+#   load_server_total KEY                 conns, msgs, bytes, sent, ...
+#   load_run [options after --]           wsgw-load, bounded by LOAD_TIMEOUT
+#   load_json KEY                         a value of the last run's report
+LOAD=$BUILD/load/wsgw-load
+LOAD_LOG=$RIG_TMP/load.log
+LOAD_JSON=$RIG_TMP/load.json
+LOAD_TIMEOUT=${LOAD_TIMEOUT:-60}
+LOAD_PORT=${LOAD_PORT:-8765}
+LOAD_RC=
+LOAD_SRV_PID=
+LOAD_SRV_LOG=$RIG_TMP/load_server.log
+NODE_PATH=$ROOT/tests/integration/node/node_modules
+export NODE_PATH
+
+load_server_start() {   # load_server_start NS py|node server-args...
+	local ns=$1 kind=$2 deadline=$((SECONDS + 15))
+	shift 2
+	: >"$LOAD_SRV_LOG"
+	if [ "$kind" = node ]; then
+		ip netns exec "$ns" node "$TCP_TOOLS/load_echo_server.js" "$@" \
+			>"$LOAD_SRV_LOG" 2>&1 &
+	else
+		ip netns exec "$ns" "$PY" "$TCP_TOOLS/load_echo_server.py" "$@" \
+			>"$LOAD_SRV_LOG" 2>&1 &
+	fi
+	LOAD_SRV_PID=$!
+	until grep -q '^load_echo_server: listening' "$LOAD_SRV_LOG"; do
+		kill -0 "$LOAD_SRV_PID" 2>/dev/null ||
+			{ echo "rig: server died:"; cat "$LOAD_SRV_LOG"; exit 1; }
+		[ "$SECONDS" -lt "$deadline" ] ||
+			{ echo "rig: server not listening after 15s"; exit 1; }
+		sleep 0.05
+	done
+}
+
+load_server_stop() {
+	local watchdog
+	[ -n "$LOAD_SRV_PID" ] || return 0
+	kill -TERM "$LOAD_SRV_PID" 2>/dev/null
+	(sleep 5; kill -KILL "$LOAD_SRV_PID" 2>/dev/null) &
+	watchdog=$!
+	wait "$LOAD_SRV_PID"
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+	LOAD_SRV_PID=
+	grep '^load_echo_server: conns=' "$LOAD_SRV_LOG"
+}
+
+load_server_total() {   # load_server_total KEY
+	sed -n "s/^load_echo_server: .*\b$1=\([0-9]*\).*/\1/p" "$LOAD_SRV_LOG" | tail -1
+}
+
+# wsgw-load in the gateway namespace on the veth; its exit status in
+# LOAD_RC, its output in LOAD_LOG (shown), its report in LOAD_JSON.
+load_run() {   # load_run wsgw-load-options...
+	rm -f "$LOAD_JSON"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$LOAD_TIMEOUT" ip netns exec "$NS_GW" "$LOAD" \
+		-l "${LOAD_LCORES:-0}" $GW_EAL_MEM --no-pci \
+		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
+		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$(echo "${LOAD_LCORES:-0}" |
+			tr ',' '\n' | wc -l),framecnt=16384" \
+		-- --stats-sock "$STATS_SOCK" --json "$LOAD_JSON" "$@" \
+		>"$LOAD_LOG" 2>&1
+	LOAD_RC=$?
+	tail -n 40 "$LOAD_LOG"
+}
+
+load_json() {   # load_json KEY[.KEY...]: prints the value, or "missing"
+	"$PY" - "$LOAD_JSON" "$1" <<'PYEOF'
+import json, sys
+try:
+    v = json.load(open(sys.argv[1]))
+    for k in sys.argv[2].split("."):
+        v = v[k]
+    print(v)
+except Exception:
+    print("missing")
+PYEOF
+}
