@@ -37,8 +37,15 @@ static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
 			c->cwnd = RTE_MIN(c->ssthresh,
 					RTE_MAX(ts_cc_flight(c), (uint32_t)c->mss) +
 					c->mss);
-			if (c->flags & TS_TCBF_SACK_REC)
+			/*
+			 * The pipe kept the flight near ssthresh throughout
+			 * a SACK recovery: no burst to fear (RFC 6675 leaves
+			 * cwnd at ssthresh).
+			 */
+			if (c->flags & TS_TCBF_SACK_REC) {
+				c->cwnd = c->ssthresh;
 				ts_sb_recovery_end(ctx, c);
+			}
 			c->flags &= (uint16_t)~(TS_TCBF_RECOVERY | TS_TCBF_SACK_REC);
 			return;
 		}

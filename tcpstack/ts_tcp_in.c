@@ -622,11 +622,21 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 			ts_drop(ctx, s->m, TS_STAT_DROP_TCP_ACK);
 			return 1;
 		}
-		ts_tcp_accepted(ctx, c);
 		c->snd_wnd = wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = ack;
-		if (c->ops->accepted != NULL &&
+		c->snd_una++;                    /* our SYN, not queued data */
+		c->t_rexmt = 0;                  /* its timer */
+		c->backoff = 0;
+		if (c->listener == 0) {
+			/* Simultaneous open: our own connect() completes. */
+			ts_tcp_established(ctx, c);
+			if (c->ops->connected != NULL)
+				c->ops->connected(c->app, ctx, c);
+		} else {
+			ts_tcp_accepted(ctx, c);
+		}
+		if (c->listener != 0 && c->ops->accepted != NULL &&
 				c->ops->accepted(c->app, ctx, c) < 0) {
 			rte_pktmbuf_free(s->m);
 			ts_tcp_abort(ctx, c);
@@ -642,8 +652,6 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 		int fin_acked = (c->flags & TS_TCBF_FIN_SENT) &&
 			ack == c->snd_max;
 
-		if (c->state == TS_TCP_SYN_RCVD)
-			acked--;                 /* our SYN */
 		ts_tcp_sndq_ack(ctx, c, acked - (uint32_t)fin_acked);
 		c->snd_una = ack;
 		if (ts_seq_lt(c->snd_nxt, ack))
@@ -744,6 +752,17 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 		rte_pktmbuf_free(s->m);
 		ts_tcb_end(ctx, c, TS_TCP_END_RESET);
 		return;
+	}
+	if ((s->flags & TS_F_SYN) && c->state == TS_TCP_SYN_RCVD &&
+			c->listener == 0 && (s->flags & TS_F_ACK) &&
+			s->seq + 1 == c->rcv_nxt && s->ack == c->snd_nxt) {
+		/*
+		 * Simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK
+		 * answers ours; its SYN is the one already taken. As Linux
+		 * (tcp_validate_incoming), it is an ACK, not an attack.
+		 */
+		s->flags &= (uint8_t)~TS_F_SYN;
+		s->seq++;
 	}
 	if (s->flags & TS_F_SYN) {
 		ts_tcp_challenge(ctx, c, s, TS_STAT_DROP_TCP_FLAGS, tsc); /* 5961 4 */

@@ -249,8 +249,9 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 		if (c->flags & TS_TCBF_TS)
 			p = ts_opt_ts(p, ctx, c, tsc);
 		if ((c->flags & TS_TCBF_SACK) && c->ooo_head != NULL)
-			p = ts_opt_sack(p, ctx, c,
-					(int)(TS_TCP_MAX_OPT - (p - opts)));
+			p = ts_opt_sack(p, ctx, c, RTE_MIN(
+					(int)(TS_TCP_MAX_OPT - (p - opts)),
+					(int)c->mss - (int)len - (int)(p - opts)));
 	}
 	hlen = (uint8_t)(sizeof(struct rte_tcp_hdr) + (p - opts));
 	hdr = (uint8_t *)rte_pktmbuf_append(m, hlen);
@@ -366,7 +367,16 @@ static int ts_tcp_may_send_data(uint8_t state)
 /* Bytes of payload per segment: the MSS less the options every one carries. */
 static uint32_t ts_tcp_seg_size(const struct ts_tcb *c)
 {
-	return c->mss - ((c->flags & TS_TCBF_TS) ? 12u : 0u);
+	uint32_t opt = (c->flags & TS_TCBF_TS) ? 12u : 0u;
+
+	/*
+	 * SACK blocks ride on every segment while the out-of-order queue
+	 * holds data: the payload gives way to as many as fit, or a full
+	 * segment would pass the MTU (RFC 6691: the MSS counts options).
+	 */
+	if ((c->flags & TS_TCBF_SACK) && c->ooo_head != NULL)
+		opt += 4 + 8 * RTE_MIN((TS_TCP_MAX_OPT - opt - 4) / 8, 4u);
+	return c->mss - opt;
 }
 
 /*

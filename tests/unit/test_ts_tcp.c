@@ -374,6 +374,16 @@ static uint32_t open_conn(uint16_t port, const struct opts *o)
 
 static const struct opts plain = { .mss = 1460, .ws = -1 };
 
+/* An mbuf holding @p len bytes of @p data, for ts_tcp_send. */
+static struct rte_mbuf *mbuf_of(const void *data, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, len), data, len);
+	return m;
+}
+
 static void test_handshake_options(void **state)
 {
 	struct opts o = { .mss = 1400, .ws = 7, .sack_ok = 1, .ts = 1,
@@ -523,6 +533,62 @@ static void test_simultaneous_close(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
 	step(1100);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
+/*
+ * Simultaneous open (RFC 9293 figure 8): our SYN and the peer's cross;
+ * each side answers with SYN-ACK, and the peer's completes our connect().
+ */
+static void test_simultaneous_open(void **state)
+{
+	const uint32_t theirs = 7000;
+	struct ts_tcb *c;
+	struct seg syn, sa;
+
+	(void)state;
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), 0);
+	ts_flush(&ctx);
+	syn = parse(0);
+	cap_free();
+	/* The peer's own SYN, no ACK: SYN-RECEIVED, our SYN-ACK, same ISS. */
+	send_from(8080, syn.sport, theirs, 0, TS_F_SYN, 65535, NULL, 0, &plain,
+			0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_SENT], 0);
+	assert_int_equal(n_cap, 1);
+	sa = parse(0);
+	assert_int_equal(sa.flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(sa.seq, syn.seq);
+	assert_int_equal(sa.ack, theirs + 1);
+	cap_free();
+	assert_int_equal(app.connected, 0);
+	/* The peer's SYN-ACK: established, connected(), no challenge. */
+	send_from(8080, syn.sport, theirs, syn.seq + 1, TS_F_SYN | TS_F_ACK,
+			65535, NULL, 0, &plain, 0);
+	assert_int_equal(app.connected, 1);
+	assert_int_equal(app.accepted, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_ESTABLISHED], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CHALLENGE_ACK], 0);
+	assert_int_equal(c->snd_una, syn.seq + 1);
+	cap_free();
+	/* Data both ways, and our SYN's timer is gone: no resend later. */
+	send_from(8080, syn.sport, theirs + 1, syn.seq + 1, TS_F_ACK, 65535,
+			"abc", 3, &plain, 0);
+	assert_int_equal(app.n, 3);
+	cap_free();
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of("xyz", 3)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).seq, syn.seq + 1);
+	assert_int_equal(parse(0).len, 3);
+	cap_free();
+	send_from(8080, syn.sport, theirs + 4, syn.seq + 4, TS_F_ACK, 65535,
+			NULL, 0, &plain, 0);
+	step(3000);
+	assert_int_equal(n_cap, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
 }
 
 /* RFC 5961: RST in window but not exact gets a challenge ACK; exact ends. */
@@ -859,6 +925,7 @@ int main(void)
 		T(test_echo_and_passive_close),
 		T(test_active_open_and_time_wait),
 		T(test_simultaneous_close),
+		T(test_simultaneous_open),
 		T(test_rst_rules),
 		T(test_syn_in_established_challenged),
 		T(test_out_of_order),
