@@ -251,7 +251,9 @@ void ld_conn_pump(struct ld_conn *c, uint64_t tsc)
 	const uint32_t cap = ld.conf.inflight;
 	const bool open_loop = ld.conf.rate > 0;
 
-	if (w->phase != LD_PH_RUN || c->state != LD_CS_OPEN ||
+	/* The open loop's schedule stops at the end; the closed loop here. */
+	if (w->phase != LD_PH_RUN || (!open_loop && tsc >= w->t_end) ||
+			c->state != LD_CS_OPEN ||
 			c->role == LD_ROLE_SUBSCRIBER ||
 			ld.conf.scenario == LD_SC_IDLE ||
 			ld.conf.scenario == LD_SC_CONNECT)

@@ -20,8 +20,6 @@
 
 #include "ld_priv.h"
 
-/** Closing handshakes get this long before the run ends regardless. */
-#define LD_CLOSE_BOUND_MS 3000
 /** Pubsub drain: deliveries that stop this long are all there are. */
 #define LD_QUIET_MS 500
 
@@ -31,6 +29,7 @@ struct ld_sum {
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t arp_unresolved;
 	uint32_t arp_ok;            /**< workers whose next hop answered */
+	uint8_t seen;               /**< the earliest phase a worker acts on */
 	uint64_t ready;             /**< connections not started yet */
 	uint32_t msg_left;          /**< workers with messages left to send */
 	uint32_t open_left;         /**< workers with connections left to open */
@@ -46,6 +45,7 @@ static uint64_t ld_rd(const uint64_t *p)
 static void ld_ctl_sum(struct ld_sum *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->seen = LD_PH_DONE;
 	for (uint16_t i = 0; i < ld.n_workers; i++) {
 		const struct ld_worker *w = ld.workers[i];
 		const struct ts_stats *ts = &w->ts->stats;
@@ -57,6 +57,8 @@ static void ld_ctl_sum(struct ld_sum *s)
 		s->arp_unresolved += ld_rd(&ts->v[TS_STAT_DROP_ARP_UNRESOLVED]);
 		s->ready += __atomic_load_n(&w->ready_n, __ATOMIC_RELAXED);
 		s->arp_ok += __atomic_load_n(&w->arp_ok, __ATOMIC_RELAXED);
+		s->seen = RTE_MIN(s->seen, __atomic_load_n(&w->phase,
+					__ATOMIC_ACQUIRE));
 		s->msg_left += ld_rd(&w->msg_quota) != 0;
 		s->open_left += ld_rd(&w->open_quota) != 0;
 	}
@@ -182,6 +184,9 @@ static int ld_ctl_phase(uint64_t now)
 	struct ld_sum s;
 
 	ld_ctl_sum(&s);
+	/* Judge a phase only once every worker acts on it. */
+	if (s.seen < ph)
+		return 0;
 	switch (ph) {
 	case LD_PH_RAMP:
 		ld_ctl_ramp(&s);

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 	}
 	ld_clients();
 	ld_dp_conf();
+	ld_app.drain_ms = ld.conf.drain_ms + LD_CLOSE_BOUND_MS;
 	rc = dp_run(&ld_app, split > 0 ? split : 1, argv);
 	if (!ld.finished)
 		return 1;

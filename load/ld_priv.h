@@ -129,6 +129,8 @@ struct ld_worker {
 	uint64_t open_hold_until;      /**< no port or block: wait until */
 	double tsc_per_slot;           /**< open loop or pings: cycles per slot */
 	uint64_t t_run0;               /**< TSC sending began */
+	uint64_t t_end;                /**< TSC sending ends (--duration) */
+	uint64_t t_drain;              /**< TSC the drain after a signal began */
 	uint64_t sched_next;           /**< next slot of the schedule */
 	uint8_t phase;                 /**< the run's phase as last seen */
 	uint8_t ramp_done;             /**< every slot opened or failed */
@@ -190,7 +192,7 @@ struct ld_main {
 extern struct ld_main ld;
 
 /** The dataplane application of wsgw-load. */
-extern const struct dp_app ld_app;
+extern struct dp_app ld_app;
 
 static inline uint64_t ld_ns(uint64_t tsc_delta)
 {
@@ -217,6 +219,9 @@ void ld_conn_close(struct ld_conn *c);
 void ld_conn_abort(struct ld_conn *c);
 void ld_conn_ping(struct ld_conn *c, uint64_t tsc);
 void ld_open_unlink(struct ld_worker *w, struct ld_conn *c);
+
+/** Closing handshakes get this long before the run ends regardless. */
+#define LD_CLOSE_BOUND_MS 3000
 
 /* ld_ctl.c */
 int ld_ctl_start(void);

@@ -10,6 +10,7 @@
  *   interval ld_timers (ld_phase_enter, ld_timeouts, ld_iv_rotate);
  *   after quit ld_drain; dp_workers_free -> ld_worker_free.
  */
+#include <math.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -267,7 +268,12 @@ static void ld_sched(struct ld_worker *w, uint64_t tsc)
 
 	if (tsc < w->t_run0 || w->tsc_per_slot <= 0)
 		return;
-	due = (uint64_t)((double)(tsc - w->t_run0) / w->tsc_per_slot) + 1;
+	/* Slots due by now, and none due at or after the end. */
+	due = (uint64_t)((double)(RTE_MIN(tsc, w->t_end) - w->t_run0) /
+			w->tsc_per_slot) + 1;
+	if (w->t_end != UINT64_MAX)
+		due = RTE_MIN(due, (uint64_t)ceil((double)(w->t_end - w->t_run0) /
+					w->tsc_per_slot));
 	while (w->sched_next < due && n++ < LD_SCHED_BURST) {
 		uint64_t slot = w->sched_next++;
 		struct ld_conn *c;
@@ -305,9 +311,11 @@ static void ld_close_all(struct ld_worker *w)
 
 static void ld_phase_enter(struct ld_worker *w, uint8_t ph, uint64_t tsc)
 {
-	w->phase = ph;
+	__atomic_store_n(&w->phase, ph, __ATOMIC_RELEASE);
 	if (ph == LD_PH_RUN) {
 		w->t_run0 = ld.t_phase[LD_PH_RUN];
+		w->t_end = ld.conf.duration_s > 0 ? w->t_run0 +
+			(uint64_t)(ld.conf.duration_s * (double)ld.tsc_hz) : UINT64_MAX;
 		w->sched_next = 0;
 		for (uint32_t i = 0; i < w->n_senders; i++)
 			ld_conn_pump(w->senders[i], tsc);
@@ -386,13 +394,21 @@ static void ld_timers(struct dp_worker *dw, uint64_t tsc)
 	ld_iv_rotate(w, tsc);
 }
 
-/* After SIGINT or SIGTERM (or our own quit): close what is open. */
+/*
+ * After SIGINT or SIGTERM (or our own quit, once all is closed): stop
+ * sending, give the echoes in flight up to --drain, then close.
+ */
 static int ld_drain(struct dp_worker *dw, uint64_t tsc)
 {
 	struct ld_worker *w = dw->app;
 
-	RTE_SET_USED(tsc);
-	ld_close_all(w);
+	if (w->phase < LD_PH_DRAIN) {
+		__atomic_store_n(&w->phase, LD_PH_DRAIN, __ATOMIC_RELEASE);
+		w->t_drain = tsc;
+	}
+	if (w->st[LD_STAT_INFLIGHT] == 0 || tsc - w->t_drain >=
+			ld.tsc_hz * ld.conf.drain_ms / 1000)
+		ld_close_all(w);
 	return w->st[LD_STAT_CONNS_OPEN] + w->st[LD_STAT_CONNS_OPENING] +
 		w->st[LD_STAT_CONNS_CLOSING] == 0;
 }
@@ -443,7 +459,7 @@ static const struct dp_app_stat ld_app_stats[LD_STAT__COUNT] = {
 };
 #undef LD_APP_STAT_
 
-const struct dp_app ld_app = {
+struct dp_app ld_app = {
 	.name = "wsgw-load",
 	.worker_init = ld_worker_init,
 	.worker_start = ld_worker_start,
@@ -454,5 +470,5 @@ const struct dp_app ld_app = {
 	.n_stats = LD_STAT__COUNT,
 	.stats = ld_app_stats,
 	.stat = ld_stat,
-	.drain_ms = 3000,
+	.drain_ms = 3000,                 /* set from --drain by main */
 };
