@@ -357,16 +357,18 @@ int ts_sb_rescue(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t seg, uint32_t *seq, uint32_t *len)
 {
 	const struct ts_sb *sb = ts_sb_of(ctx, c);
-	uint32_t data_end = c->snd_una + c->sndq_bytes, hi = data_end;
+	uint32_t data_end = c->snd_una + c->sndq_bytes, hi = data_end, lo;
 
 	if (!ts_seq_gt(c->snd_una, sb->rescue_rxt) || c->snd_nxt != c->snd_max)
 		return 0;
 	/* The highest unsacked data: below the top range if it ends the data. */
 	if (sb->n > 0 && sb->r[sb->n - 1][1] == data_end)
 		hi = sb->r[sb->n - 1][0];
-	if (!ts_seq_gt(hi, c->snd_una))
+	/* Not what this recovery already resent. */
+	lo = ts_seq_gt(sb->high_rxt, c->snd_una) ? sb->high_rxt : c->snd_una;
+	if (!ts_seq_gt(hi, lo))
 		return 0;
-	*len = RTE_MIN(hi - c->snd_una, seg);
+	*len = RTE_MIN(hi - lo, seg);
 	*seq = hi - *len;
 	return 1;
 }

@@ -16,7 +16,7 @@
 # 10 MB each way on the one connection (TCP_NETEM_ONE), 100 MB over the
 # 100 (TCP_NETEM_MANY), each transfer within 120 s. Measured on this rig
 # (2 shared cores, a Python relay): wsgw 0.3 MiB/s on one connection and
-# 9.0 MiB/s on 100 (37 s and 11 s); Linux as the server, the same relay,
+# 6.4 to 12.3 MiB/s on 100 (36 s; 8 to 16 s); Linux as the server, the relay,
 # 2.1 and 14.7 MiB/s (TCP_TARGET=kernel). The whole test takes about 60 s.
 set -u
 . "$(dirname "$0")/rig.sh"

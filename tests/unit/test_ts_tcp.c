@@ -226,6 +226,7 @@ struct opts {
 	int sack_ok;
 	int ts;          /* send a timestamp */
 	uint32_t tsval, tsecr;
+	uint32_t sack_l, sack_r;   /* one SACK block when sack_r != 0 */
 };
 
 /* A segment from the peer's @p sport to our @p dport. */
@@ -255,6 +256,14 @@ static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
 		opt[olen++] = 1; opt[olen++] = 1; opt[olen++] = 8; opt[olen++] = 10;
 		memcpy(opt + olen, &v, 4);
 		memcpy(opt + olen + 4, &e, 4);
+		olen += 8;
+	}
+	if (o != NULL && o->sack_r != 0) {
+		uint32_t l = rte_cpu_to_be_32(o->sack_l), r = rte_cpu_to_be_32(o->sack_r);
+
+		opt[olen++] = 1; opt[olen++] = 1; opt[olen++] = 5; opt[olen++] = 10;
+		memcpy(opt + olen, &l, 4);
+		memcpy(opt + olen + 4, &r, 4);
 		olen += 8;
 	}
 	if (o != NULL && o->ws >= 0 && (flags & TS_F_SYN)) {
@@ -728,6 +737,58 @@ static void test_fast_retransmit(void **state)
 			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
 }
 
+/*
+ * SACK recovery (RFC 6675): the peer holds all but the first segment; the
+ * first alone is resent, at once, nothing it sacked goes again, and the
+ * scoreboard goes back to its pool when the hole is filled.
+ */
+static void test_sack_recovery(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1 };
+	char big[5000];
+	uint32_t snd;
+	struct ts_tcb *c;
+	struct seg r;
+
+	(void)state;
+	memset(big, 'q', sizeof(big));
+	snd = open_conn(ECHO, &o);
+	c = ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP, PEER_PORT, ECHO),
+			PEER_IP, OUR_IP, PEER_PORT, ECHO);
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 65535, big, 1460, &o);
+	send_seg(ECHO, 2461, snd, TS_F_ACK, 65535, big, 1460, &o);
+	send_seg(ECHO, 3921, snd, TS_F_ACK, 65535, big, 1460, &o);
+	send_seg(ECHO, 5381, snd, TS_F_ACK, 65535, big, 620, &o);
+	assert_int_equal(n_cap, 4);          /* the echo: 4 segments */
+	cap_free();
+	/* One ACK: the first segment missing, the other three sacked. */
+	o.sack_l = snd + 1460;
+	o.sack_r = snd + 5000;
+	send_seg(ECHO, 6001, snd, TS_F_ACK, 65535, NULL, 0, &o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_SACK_RECOVERY], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_FAST], 1);
+	assert_int_equal(n_cap, 1);
+	r = parse(0);
+	assert_int_equal(r.seq, snd);
+	assert_int_equal(r.len, 1460);
+	assert_int_not_equal(c->sb, 0);
+	cap_free();
+	/* More duplicates: nothing sacked is resent, nothing else is owed. */
+	send_seg(ECHO, 6001, snd, TS_F_ACK, 65535, NULL, 0, &o);
+	send_seg(ECHO, 6001, snd, TS_F_ACK, 65535, NULL, 0, &o);
+	for (unsigned int i = 0; i < n_cap; i++)
+		assert_int_equal(parse(i).len, 0);
+	cap_free();
+	/* The hole filled: recovery over, the scoreboard back in the pool. */
+	o.sack_r = 0;
+	send_seg(ECHO, 6001, snd + 5000, TS_F_ACK, 65535, NULL, 0, &o);
+	assert_int_equal(c->sb, 0);
+	assert_int_equal(c->flags & TS_TCBF_RECOVERY, 0);
+	assert_int_equal(ctx.tcp.sb.n_free, ctx.tcp.sb.size);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
+}
+
 /* A zero window is probed, with backoff, until it opens. */
 static void test_zero_window_probe(void **state)
 {
@@ -931,6 +992,7 @@ int main(void)
 		T(test_out_of_order),
 		T(test_retransmit_backoff_timeout),
 		T(test_fast_retransmit),
+		T(test_sack_recovery),
 		T(test_zero_window_probe),
 		T(test_odd_pieces_checksum),
 		T(test_syn_cookies),
