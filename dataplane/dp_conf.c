@@ -102,6 +102,8 @@ static const struct dp_key dp_keys[] = {
 	     "time a client has to send its request head"),
 	DP_U("gateway", "shutdown_ms", 0, 600000, gw_shutdown_ms,
 	     "on SIGTERM, how long closing handshakes may take"),
+	DP_U("gateway", "close_timeout_ms", 100, 600000, gw_close_ms,
+	     "a closing handshake (or a refusal's FIN) longer than this is reset"),
 	DP_U("gateway", "max_handshakes", 16, 1u << 20, gw_max_handshakes,
 	     "handshakes in progress at once, per worker"),
 	DP_U("gateway", "fanout_mbufs", 1024, 1u << 26, gw_fanout_mbufs,
@@ -132,6 +134,7 @@ void dp_conf_defaults(struct dp_conf *conf)
 	conf->gw_max_conns = 1u << 20;
 	conf->gw_handshake_ms = 5000;
 	conf->gw_shutdown_ms = 2000;
+	conf->gw_close_ms = 5000;
 	conf->gw_max_handshakes = 4096;
 	conf->gw_fanout_mbufs = 262144;
 }

@@ -99,6 +99,7 @@ struct dp_conf {
 	uint32_t gw_max_conns_per_ip;  /**< 0: no limit */
 	uint32_t gw_handshake_ms;      /**< request head must arrive within */
 	uint32_t gw_shutdown_ms;       /**< bound of the closing handshakes */
+	uint32_t gw_close_ms;          /**< a closing handshake or a refusal's FIN */
 	uint32_t gw_max_handshakes;    /**< in progress at once, per worker */
 	uint32_t gw_fanout_mbufs;      /**< per worker: one per queued delivery */
 };

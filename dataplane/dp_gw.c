@@ -204,6 +204,8 @@ void dp_gw_abort(struct dp_gw_worker *g, struct dp_gw_conn *c)
 
 /* ---- output ---- */
 
+static void dp_gw_release(struct dp_gw_worker *g, struct dp_gw_conn *c);
+
 struct rte_mbuf *dp_gw_frame_alloc(struct dp_gw_worker *g, const void *data,
 		size_t len)
 {
@@ -344,8 +346,29 @@ static void dp_gw_outq_flush(struct dp_gw_worker *g, struct dp_gw_conn *c)
 void dp_gw_fin_when_sent(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
 	c->flags |= DP_GW_CF_FIN;
-	if (c->outq == NULL && c->tcb != NULL)
-		ts_tcp_shutdown(g->ts, c->tcb);
+	if (c->outq != NULL || c->tcb == NULL)
+		return;
+	ts_tcp_shutdown(g->ts, c->tcb);
+	dp_gw_release(g, c);
+}
+
+/* Both FINs queued: TCP needs nothing more from us. */
+static void dp_gw_release(struct dp_gw_worker *g, struct dp_gw_conn *c)
+{
+	struct ts_tcb *tcb = c->tcb;
+
+	if (!(c->flags & DP_GW_CF_PEER_FIN) || !(c->flags & DP_GW_CF_FIN) ||
+			c->outq != NULL || tcb == NULL)
+		return;
+	ts_tcb_set_user(tcb, NULL);
+	c->tcb = NULL;
+	dp_gw_conn_free(g, c, tcb->rip);
+}
+
+void dp_gw_peer_fin(struct dp_gw_worker *g, struct dp_gw_conn *c)
+{
+	c->flags |= DP_GW_CF_PEER_FIN;
+	dp_gw_fin_when_sent(g, c);
 }
 
 /* The engine's frames (pong, close, ping) go out through the queue. */
@@ -872,9 +895,9 @@ void dp_gw_writable(struct dp_gw_worker *g, struct dp_gw_conn *c)
 		ts_tcp_recved(g->ts, c->tcb, c->held);
 		c->held = 0;
 	}
-	if ((c->flags & DP_GW_CF_FIN) && c->tcb != NULL)
-		ts_tcp_shutdown(g->ts, c->tcb);
 	dp_gw_proxy_writable(g, c);
+	if (c->flags & DP_GW_CF_FIN)
+		dp_gw_fin_when_sent(g, c);
 }
 
 static void dp_gw_tcp_writable(void *app, struct ts_ctx *ctx,
@@ -910,7 +933,7 @@ static void dp_gw_peer_closed(void *app, struct ts_ctx *ctx,
 		c->state = DP_GW_CLOSING;
 		c->t_ms = g->now_ms;
 	}
-	dp_gw_fin_when_sent(g, c);
+	dp_gw_peer_fin(g, c);
 }
 
 static void dp_gw_closed(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb,
@@ -959,7 +982,7 @@ static void dp_gw_check(struct dp_gw_worker *g, struct dp_gw_conn *c)
 		return;
 	case DP_GW_HTTP_DONE:
 	case DP_GW_CLOSING:
-		if (age >= DP_GW_CLOSE_MS) {
+		if (age >= dp.conf.gw_close_ms) {
 			dp_gw_count(g, DP_GW_STAT_CLOSE_TIMEOUT, 1);
 			dp_gw_abort(g, c);
 		}
@@ -1270,9 +1293,38 @@ static void dp_gw_routes_cmd(FILE *out)
 	}
 }
 
+/* Connections by state, over the workers (control thread, racy reads). */
+static void dp_gw_conns_cmd(FILE *out)
+{
+	static const char *const names[] = {
+		[DP_GW_HANDSHAKE] = "handshake", [DP_GW_UPSTREAM] = "upstream_wait",
+		[DP_GW_HTTP_DONE] = "http_done", [DP_GW_OPEN] = "open",
+		[DP_GW_CLOSING] = "closing", [DP_GW_UP_CONNECTING] = "up_connecting",
+		[DP_GW_UP_OPEN] = "up_open",
+	};
+	uint64_t n[RTE_DIM(names)] = { 0 };
+
+	for (uint16_t w = 0; w < dp.n_workers; w++) {
+		const struct dp_gw_worker *g = dp.workers[w].app;
+
+		for (uint32_t i = 0; g != NULL && i < g->n_conns; i++) {
+			uint8_t st = *(const volatile uint8_t *)&g->conns[i].state;
+
+			if (st != DP_GW_FREE && st < RTE_DIM(names))
+				n[st]++;
+		}
+	}
+	for (unsigned int i = 1; i < RTE_DIM(names); i++)
+		fprintf(out, "conns_%s %" PRIu64 "\n", names[i], n[i]);
+}
+
 static int dp_gw_cmd(struct dp_main *d, const char *line, FILE *out)
 {
 	RTE_SET_USED(d);
+	if (strcmp(line, "conns") == 0) {
+		dp_gw_conns_cmd(out);
+		return 0;
+	}
 	if (strcmp(line, "routes") == 0) {
 		dp_gw_routes_cmd(out);
 		return 0;
@@ -1306,7 +1358,7 @@ const struct dp_app dp_gw_app = {
 	.stats = dp_gw_stat_descs,
 	.stat = dp_gw_stat,
 	.cmd = dp_gw_cmd,
-	.cmd_names = "routes, channels, memory",
+	.cmd_names = "routes, channels, conns, memory",
 };
 
 _Static_assert(sizeof(struct dp_gw_conn) <= 256,

@@ -26,8 +26,6 @@
 #define DP_GW_HS_STR 512
 /** Connections the idle sweep visits per drain interval, at least. */
 #define DP_GW_SWEEP_MIN 64
-/** A closing handshake or a refusal's FIN may take this long. */
-#define DP_GW_CLOSE_MS 2000
 /** Channels one worker knows (a power of two). */
 #define DP_GW_CHANNELS 4096
 /** Longest channel name. */
@@ -126,6 +124,7 @@ enum dp_gw_state {
 #define DP_GW_CF_HELD     0x10   /**< received bytes not yet reported */
 #define DP_GW_CF_IN_MSG   0x20   /**< echo: a fragmented message goes on */
 #define DP_GW_CF_PAIRED   0x40   /**< proxy: sub.prev is the other leg */
+#define DP_GW_CF_PEER_FIN 0x80   /**< the peer's FIN arrived */
 
 /** A doubly-linked list node; a channel's head is one too. */
 struct dp_gw_link {
@@ -321,6 +320,11 @@ void dp_gw_conn_free(struct dp_gw_worker *g, struct dp_gw_conn *c,
 struct dp_gw_conn *dp_gw_conn_new(struct dp_gw_worker *g);
 /** FIN once everything queued is with TCP. */
 void dp_gw_fin_when_sent(struct dp_gw_worker *g, struct dp_gw_conn *c);
+/**
+ * The peer's FIN arrived: once ours is queued too, TCP finishes alone
+ * (LAST-ACK, TIME-WAIT) and the connection goes back to the slab.
+ */
+void dp_gw_peer_fin(struct dp_gw_worker *g, struct dp_gw_conn *c);
 /** Reset the connection's TCP and free it. */
 void dp_gw_abort(struct dp_gw_worker *g, struct dp_gw_conn *c);
 /** The 101 is out: frames from now on (subscribes a pubsub client). */

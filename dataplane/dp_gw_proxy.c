@@ -271,9 +271,6 @@ void dp_gw_proxy_recv(struct dp_gw_worker *g, struct dp_gw_conn *up,
 	rte_pktmbuf_free(m);
 	if (ts_tcb_user(tcb) != up)
 		return;
-	if ((up->state == DP_GW_UP_OPEN || up->state == DP_GW_CLOSING) &&
-			ws_conn_closed(&up->u.ws))
-		dp_gw_fin_when_sent(g, up);
 	c = dp_gw_peer(up);
 	if (c != NULL && c->outq != NULL) {
 		up->held += len;
@@ -281,6 +278,9 @@ void dp_gw_proxy_recv(struct dp_gw_worker *g, struct dp_gw_conn *up,
 	} else {
 		ts_tcp_recved(g->ts, tcb, len);
 	}
+	if ((up->state == DP_GW_UP_OPEN || up->state == DP_GW_CLOSING) &&
+			ws_conn_closed(&up->u.ws))
+		dp_gw_fin_when_sent(g, up);   /* may free up */
 }
 
 /* Mask a frame for the upstream, in place, segment by segment. */
@@ -435,7 +435,7 @@ void dp_gw_proxy_peer_closed(struct dp_gw_worker *g, struct dp_gw_conn *up)
 		dp_gw_unpair(up, c);
 		dp_gw_close(g, c, WS_CLOSE_INTERNAL, "upstream went away");
 	}
-	dp_gw_fin_when_sent(g, up);
+	dp_gw_peer_fin(g, up);
 }
 
 void dp_gw_proxy_writable(struct dp_gw_worker *g, struct dp_gw_conn *c)

@@ -170,9 +170,11 @@ static uint32_t dp_gw_msg_key(struct rte_mbuf *m, const char *field)
 
 /* ---- slow consumers ---- */
 
-/* A queued frame of the same key takes the new one's place. */
-static int dp_gw_conflate(struct dp_gw_conn *c, struct rte_mbuf *m,
-		uint32_t key)
+/*
+ * A queued frame of the same key goes; the new one joins the tail, so the
+ * queue stays in publish order. @return 1 when one was removed.
+ */
+static int dp_gw_conflate(struct dp_gw_conn *c, uint32_t key)
 {
 	struct rte_mbuf *prev = NULL;
 
@@ -182,14 +184,14 @@ static int dp_gw_conflate(struct dp_gw_conn *c, struct rte_mbuf *m,
 
 		if (qm->control || qm->key != key)
 			continue;
-		*dp_gw_q(m) = *qm;
 		if (prev != NULL)
-			dp_gw_q(prev)->next = m;
+			dp_gw_q(prev)->next = qm->next;
 		else
-			c->outq = m;
+			c->outq = qm->next;
 		if (c->outq_tail == q)
-			c->outq_tail = m;
-		c->outq_bytes = c->outq_bytes - q->pkt_len + m->pkt_len;
+			c->outq_tail = prev;
+		c->outq_bytes -= q->pkt_len;
+		c->outq_msgs--;
 		rte_pktmbuf_free(q);
 		return 1;
 	}
@@ -249,10 +251,9 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	if (r->policy == DP_POL_CONFLATE) {
 		if (*key == 0)
 			*key = dp_gw_msg_key(m, r->conflate_key);
-		if (*key != 0 && dp_gw_conflate(c, cl, *key)) {
+		if (*key != 0 && dp_gw_conflate(c, *key)) {
 			dp_gw_count(g, DP_GW_STAT_CONFLATED, 1);
 			dp_gw_rcount(g, c->route, DP_GW_RSTAT_CONFLATED, 1);
-			return;
 		}
 	}
 	dp_gw_out(g, c, cl, r->policy == DP_POL_CONFLATE ? *key : 0, 0);

@@ -20,6 +20,12 @@ VETH_PEER=wp$RIG_ID
 GW_IP=${GW_IP:-198.18.0.1}
 PEER_IP=${PEER_IP:-198.18.0.2}
 PREFIX=24
+# A third host, behind the gateway's second port (rig_add_upstream).
+NS_UP=wsgw-up-$RIG_ID
+VETH_UGW=wu$RIG_ID
+VETH_UP=wv$RIG_ID
+UP_GW_IP=198.18.1.1
+UP_IP=198.18.1.2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 WSGW=$BUILD/dataplane/wsgw
@@ -44,7 +50,7 @@ rig_down() {
 		wait "$GW_PID" 2>/dev/null
 	fi
 	# Children started in the namespaces (ping, servers) go with them.
-	for ns in "$NS_GW" "$NS_PEER"; do
+	for ns in "$NS_GW" "$NS_PEER" "$NS_UP"; do
 		if ip netns pids "$ns" >/dev/null 2>&1; then
 			ip netns pids "$ns" | xargs -r kill -KILL 2>/dev/null
 			ip netns del "$ns" 2>/dev/null
@@ -86,6 +92,26 @@ rig_up() {
 	ip -n "$NS_PEER" link set "$VETH_PEER" up
 }
 
+# rig_add_upstream: namespace NS_UP (UP_IP) on a second veth whose other
+# end is the gateway's port 1 (UP_GW_IP); gw_start then needs
+# GW_EXTRA_EAL="$UP_VDEV" and --addr for both ports.
+rig_add_upstream() {
+	rig_must ip netns add "$NS_UP"
+	rig_must ip link add "$VETH_UGW" type veth peer name "$VETH_UP"
+	rig_must ip link set "$VETH_UGW" netns "$NS_GW"
+	rig_must ip link set "$VETH_UP" netns "$NS_UP"
+	ip netns exec "$NS_UP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	rig_must ip -n "$NS_UP" link set lo up
+	rig_must ip -n "$NS_UP" addr add "$UP_IP/$PREFIX" dev "$VETH_UP"
+	ip netns exec "$NS_UP" ethtool -K "$VETH_UP" tx off tso off gso off \
+		gro off >/dev/null 2>&1
+	ip netns exec "$NS_GW" ethtool -K "$VETH_UGW" tx off tso off gso off \
+		gro off rx off >/dev/null 2>&1
+	rig_must ip -n "$NS_GW" link set "$VETH_UGW" up
+	rig_must ip -n "$NS_UP" link set "$VETH_UP" up
+	UP_VDEV="--vdev net_af_packet1,iface=$VETH_UGW,framecnt=16384"
+}
+
 # gw_start [wsgw options after --]; EAL options come from GW_EAL_ARGS.
 gw_start() {
 	local lcores=${GW_LCORES:-0}
@@ -96,6 +122,7 @@ gw_start() {
 	ip netns exec "$NS_GW" "$WSGW" -l "$lcores" $GW_EAL_MEM --no-pci \
 		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
 		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$qpairs${GW_AFP_ARGS-,framecnt=16384}" \
+		${GW_EXTRA_EAL:-} \
 		-- --stats-sock "$STATS_SOCK" "$@" >"$GW_LOG" 2>&1 &
 	GW_PID=$!
 	gw_wait_ready
@@ -331,6 +358,7 @@ gw_idle() {
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			echo "gw_idle: still in use after $1 s: $left"
 			"$WSGWCTL" -s "$STATS_SOCK" stats | grep -E '^(gw_|tcp_state|tcp_conns)' | grep -v ' 0$'
+			"$WSGWCTL" -s "$STATS_SOCK" conns | grep -v ' 0$'
 			return 1
 		fi
 		sleep 0.1

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Pub/sub through the gateway on two workers: 1,000 subscribers spread over
+# the workers receive 100,000 messages from a publisher, each exactly once
+# and in order; then one deliberately slow subscriber per policy
+# (drop-oldest, conflate, disconnect) gets what its policy says while the
+# others still get everything. Every connection is gone at the end.
+set -uo pipefail
+source "$(dirname "$0")/rig.sh"
+FANOUT=$BUILD/tests/ws_fanout
+SUBS=${PUBSUB_SUBS:-1000}
+MSGS=${PUBSUB_MSGS:-100000}
+[ -x "$FANOUT" ] || { echo "rig: $FANOUT not built"; exit 1; }
+rig_up
+conf=$RIG_TMP/pubsub.conf
+cat >"$conf" <<'CONF'
+routes = (
+  { path = "/md/{channel}"; action = "pubsub:{channel}"; publish = true; },
+  { path = "/drop/{channel}"; action = "pubsub:{channel}"; publish = true;
+    policy = "drop-oldest"; queue_messages = 64; },
+  { path = "/conf/{channel}"; action = "pubsub:{channel}"; publish = true;
+    policy = "conflate"; conflate_key = "symbol"; queue_messages = 64; },
+  { path = "/disc/{channel}"; action = "pubsub:{channel}"; publish = true;
+    policy = "disconnect"; queue_messages = 64; }
+);
+gateway = { fanout_mbufs = 262144; };
+CONF
+# Two workers; more EAL memory for 1,000 subscribers' queued clones.
+GW_LCORES=0,1 GW_EAL_MEM="--no-huge --no-shconf -m 1536" gw_start --config "$conf"
+
+if [ -z "${PUBSUB_ONLY:-}" ]; then
+checks_from peer "$FANOUT" "$GW_IP" 8080 /md/feed /md/feed "$SUBS" "$MSGS" \
+	--window 1000 --timeout 300
+check "deliveries counted" stat_is gw_delivered -ge $((SUBS * MSGS))
+check "both workers delivered" test "$("$WSGWCTL" -s "$STATS_SOCK" stats workers |
+	awk '$1 ~ /^worker[0-9]+_gw_delivered$/ && $2 > 0' | wc -l)" -eq 2
+check "no message lost in a ring" stat_is gw_ring_overflow -eq 0
+check "no delivery short of mbufs" stat_is gw_no_mbuf -eq 0
+fi
+
+for policy in ${PUBSUB_ONLY:-drop conf disc}; do
+	case $policy in
+	drop) expect=drop ;;
+	conf) expect=conflate ;;
+	disc) expect=disconnect ;;
+	esac
+	# The slow one on the policy's route, the others on /md/ (same
+	# channel), which queues enough never to apply its policy to them.
+	checks_from peer "$FANOUT" "$GW_IP" 8080 "/md/$policy" "/md/$policy" \
+		50 20000 --slow 1 --slow-path "/$policy/$policy" \
+		--expect "$expect" --symbols 8 --window 200 --timeout 120
+done
+check "drop-oldest counted" stat_is gw_dropped_oldest -ge 1
+check "conflation counted" stat_is gw_conflated -ge 1
+check "slow disconnect counted" stat_is gw_slow_disconnects -eq 1
+check "every connection freed" gw_idle 20
+check "subscriptions back to zero" stat_is gw_subscribers -eq 0
+gw_stop
+check "SIGTERM: exit 0" test $? -eq 0
+rig_finish
