@@ -193,6 +193,21 @@ void ts_tcp_shutdown(struct ts_ctx *ctx, struct ts_tcb *c);
  */
 void ts_tcp_abort(struct ts_ctx *ctx, struct ts_tcb *c);
 
+/**
+ * Sum each segment of @p m once, for payload queued on many connections
+ * (the indirect clones of one frame, fan-out). The ones'-complement sum
+ * of each direct segment's data is kept on that segment (m->hash.usr and
+ * a dynamic flag); a TCP segment whose payload is exactly one whole such
+ * segment, queued as it is or as an indirect mbuf of it, takes that sum
+ * instead of reading the bytes. Call it where the frame is built, after
+ * its last change and before it is cloned or shared with other workers:
+ * a later change to the data is not seen (a change of a segment's length
+ * is, and the bytes are summed again). Indirect and external-buffer
+ * segments of @p m are left alone. Cannot fail: without the flag (its
+ * registration failed at ts_tcp_init) it does nothing.
+ */
+void ts_payload_cksum_prepare(const struct ts_ctx *ctx, struct rte_mbuf *m);
+
 /** The application's pointer for a connection. */
 static inline void *ts_tcb_user(const struct ts_tcb *c) { return c->user; }
 static inline void ts_tcb_set_user(struct ts_tcb *c, void *u) { c->user = u; }

@@ -162,6 +162,9 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 		.size = sizeof(struct ts_ooo_link),
 		.align = __alignof__(struct ts_ooo_link),
 	};
+	static const struct rte_mbuf_dynflag cksum_flag = {
+		.name = "wsgw_ts_payload_cksum",
+	};
 
 	if (tcp->conf.max_conns == 0 || tcp->conf.mss < 536 ||
 			n_workers == 0 || tcp->conf.rcvbuf < tcp->conf.mss ||
@@ -184,6 +187,9 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 	tcp->ooo_off = rte_mbuf_dynfield_register(&ooo_field);
 	if (tcp->ooo_off < 0)
 		return -TS_ERR_NOMEM;
+	/* Without the flag, payload is summed as it is sent: slower, not wrong. */
+	rc = rte_mbuf_dynflag_register(&cksum_flag);
+	tcp->cksum_flag = rc < 0 ? 0 : RTE_BIT64(rc);
 	rc = ts_flow_table_init(&tcp->flows, tcp->conf.max_conns, socket);
 	if (rc == 0)
 		rc = ts_wheel_init(ctx, socket, tsc);

@@ -142,34 +142,42 @@ static uint8_t *ts_opt_syn(uint8_t *p, const struct ts_ctx *ctx,
 	return p;
 }
 
-/* Copy @p len bytes at @p off of the send queue to @p dst. */
-static void ts_sndq_copy(const struct ts_tcb *c, uint32_t off, uint8_t *dst,
-		uint32_t len)
+/*
+ * Copy @p len bytes at @p off of the send queue to @p dst. @return their
+ * raw sum, unfolded, taken from the queue's pieces where they were summed
+ * before (ts_payload_cksum_prepare).
+ */
+static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
+		uint32_t off, uint8_t *dst, uint32_t len)
 {
 	const struct rte_mbuf *m = c->sndq_head;
+	uint32_t sum = 0, done = 0;
 
 	while (off >= m->data_len) {
 		off -= m->data_len;
 		m = m->next;
 	}
-	while (len > 0) {
-		uint32_t n = RTE_MIN(len, m->data_len - off);
+	while (done < len) {
+		uint32_t n = RTE_MIN(len - done, m->data_len - off);
 
-		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
-		dst += n;
-		len -= n;
+		memcpy(dst + done, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+				n);
+		sum = ts_sum_add(sum, ts_piece_sum(ctx, m, off, n), done);
+		done += n;
 		off = 0;
 		m = m->next;
 	}
+	return sum;
 }
 
 /*
  * Attach up to @p len bytes at @p off of the send queue to @p hdr, sharing
- * the queued buffers. @return the bytes attached (fewer when the pieces
- * run out or an mbuf cannot be had).
+ * the queued buffers, and add their raw sum to *@p sum (as ts_sndq_copy).
+ * @return the bytes attached (fewer when the pieces run out or an mbuf
+ * cannot be had).
  */
 static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
-		uint32_t off, struct rte_mbuf *hdr, uint32_t len)
+		uint32_t off, struct rte_mbuf *hdr, uint32_t len, uint32_t *sum)
 {
 	struct rte_mbuf *m = c->sndq_head;
 	uint32_t done = 0;
@@ -192,6 +200,7 @@ static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 			rte_pktmbuf_free(piece);
 			break;
 		}
+		*sum = ts_sum_add(*sum, ts_piece_sum(ctx, m, off, take), done);
 		done += take;
 		off = 0;
 		m = m->next;
@@ -199,11 +208,15 @@ static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 	return done;
 }
 
-/* Fill the TCP header at the start of @p m and send it. */
+/*
+ * Fill the TCP header at the start of @p m and send it. @p psum is the
+ * raw sum of the payload after the @p hlen header bytes (hlen is even, so
+ * it needs no swap).
+ */
 static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 		uint8_t ifidx, uint32_t lip, uint32_t rip, uint16_t lport,
 		uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
-		uint16_t wnd, uint8_t hlen, uint64_t tsc)
+		uint16_t wnd, uint8_t hlen, uint32_t psum, uint64_t tsc)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 
@@ -216,7 +229,8 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	th->cksum = (uint16_t)~ts_tcp_sum(m, 0, m->pkt_len, lip, rip);
+	th->cksum = (uint16_t)~ts_fold(ts_tcp_pseudo_sum(lip, rip, m->pkt_len) +
+			rte_raw_cksum(th, hlen) + psum);
 	ts_count(ctx, TS_STAT_TCP_SEGS_OUT, 1);
 	if (flags & TS_F_RST)
 		ts_count(ctx, TS_STAT_TCP_RST_TX, 1);
@@ -235,8 +249,8 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 	uint8_t opts[TS_TCP_MAX_OPT];
 	uint8_t *p = opts;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+	uint32_t wnd, psum = 0;
 	uint8_t *hdr;
-	uint32_t wnd;
 	uint8_t hlen;
 
 	if (unlikely(m == NULL)) {
@@ -257,10 +271,10 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 	hdr = (uint8_t *)rte_pktmbuf_append(m, hlen);
 	memcpy(hdr + sizeof(struct rte_tcp_hdr), opts, (size_t)(p - opts));
 	if (len > 0 && len <= TS_TCP_COPY_MAX)
-		ts_sndq_copy(c, off, (uint8_t *)rte_pktmbuf_append(m,
+		psum = ts_sndq_copy(ctx, c, off, (uint8_t *)rte_pktmbuf_append(m,
 				(uint16_t)len), len);
 	else if (len > 0)
-		len = ts_sndq_attach(ctx, c, off, m, len);
+		len = ts_sndq_attach(ctx, c, off, m, len, &psum);
 	if ((flags & TS_F_FIN) && len < c->sndq_bytes - off)
 		flags &= (uint8_t)~TS_F_FIN;   /* FIN only after the last byte */
 	wnd = ts_tcp_rcv_window(c);
@@ -268,7 +282,7 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 		wnd >>= c->rcv_wscale;
 	ts_tcp_emit(ctx, m, c->ifidx, c->lip, c->rip, c->lport, c->rport, seq,
 			(flags & TS_F_ACK) ? c->rcv_nxt : 0, flags,
-			(uint16_t)RTE_MIN(wnd, 65535u), hlen, tsc);
+			(uint16_t)RTE_MIN(wnd, 65535u), hlen, psum, tsc);
 	if (flags & TS_F_ACK) {
 		c->last_ack = c->rcv_nxt;
 		c->flags &= (uint16_t)~TS_TCBF_ACK_NOW;
@@ -610,7 +624,7 @@ void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
 	}
 	rte_pktmbuf_append(m, sizeof(struct rte_tcp_hdr));
 	ts_tcp_emit(ctx, m, ifidx, s->lip, s->rip, s->lport, s->rport, seq, ack,
-			flags, 0, sizeof(struct rte_tcp_hdr), tsc);
+			flags, 0, sizeof(struct rte_tcp_hdr), 0, tsc);
 }
 
 /* A SYN-ACK that keeps no state: the cookie is our ISS (RFC 4987). */
@@ -633,11 +647,25 @@ void ts_tcp_send_synack_cookie(struct ts_ctx *ctx, uint8_t ifidx,
 	ts_count(ctx, TS_STAT_TCP_COOKIE_TX, 1);
 	ts_tcp_emit(ctx, m, ifidx, s->lip, s->rip, s->lport, s->rport, iss,
 			s->seq + 1, TS_F_SYN | TS_F_ACK, 65535,
-			sizeof(struct rte_tcp_hdr) + 4, tsc);
+			sizeof(struct rte_tcp_hdr) + 4, 0, tsc);
 }
 
 /* Choose our window scale when the SYN is built or answered. */
 void ts_tcp_pick_wscale(const struct ts_ctx *ctx, struct ts_tcb *c)
 {
 	c->rcv_wscale = ts_wscale_for(ctx->tcp.conf.rcvbuf);
+}
+
+void ts_payload_cksum_prepare(const struct ts_ctx *ctx, struct rte_mbuf *m)
+{
+	if (ctx->tcp.cksum_flag == 0)
+		return;
+	for (; m != NULL; m = m->next) {
+		if (!RTE_MBUF_DIRECT(m))
+			continue;            /* its buffer is another mbuf's */
+		m->hash.usr = (uint32_t)m->data_len << 16 |
+			rte_raw_cksum(rte_pktmbuf_mtod(m, const void *),
+					m->data_len);
+		m->ol_flags |= ctx->tcp.cksum_flag;
+	}
 }

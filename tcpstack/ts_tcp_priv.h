@@ -34,14 +34,9 @@ static inline int ts_seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <=
 static inline int ts_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline int ts_seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
 
-/**
- * Ones'-complement sum of the TCP segment in @p m from @p off, pseudo
- * header included, folded to 16 bits in memory order (as rte_raw_cksum):
- * 0xffff when a received checksum is right; its complement is what a
- * sender stores, unswapped.
- */
-static inline uint16_t ts_tcp_sum(const struct rte_mbuf *m, uint32_t off,
-		uint32_t len, uint32_t src, uint32_t dst)
+/** Raw sum of the IPv4 pseudo header of a TCP segment of @p len bytes. */
+static inline uint32_t ts_tcp_pseudo_sum(uint32_t src, uint32_t dst,
+		uint32_t len)
 {
 	struct {
 		uint32_t src;
@@ -53,7 +48,51 @@ static inline uint16_t ts_tcp_sum(const struct rte_mbuf *m, uint32_t off,
 		rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
 		rte_cpu_to_be_16((uint16_t)len),
 	};
-	return ts_fold(rte_raw_cksum(&ph, sizeof(ph)) + ts_sum_mbuf(m, off, len));
+	return rte_raw_cksum(&ph, sizeof(ph));
+}
+
+/**
+ * Ones'-complement sum of the TCP segment in @p m from @p off, pseudo
+ * header included, folded to 16 bits in memory order (as rte_raw_cksum):
+ * 0xffff when a received checksum is right; its complement is what a
+ * sender stores, unswapped.
+ */
+static inline uint16_t ts_tcp_sum(const struct rte_mbuf *m, uint32_t off,
+		uint32_t len, uint32_t src, uint32_t dst)
+{
+	return ts_fold(ts_tcp_pseudo_sum(src, dst, len) +
+			ts_sum_mbuf(m, off, len));
+}
+
+/**
+ * Raw sum (as rte_raw_cksum) of @p n bytes at @p off of the single
+ * segment @p m. When they are the whole of a segment that
+ * ts_payload_cksum_prepare() summed, directly or through an indirect
+ * mbuf, its stored sum is taken; otherwise the bytes are read.
+ */
+static inline uint16_t ts_piece_sum(const struct ts_ctx *ctx,
+		const struct rte_mbuf *m, uint32_t off, uint32_t n)
+{
+	const struct rte_mbuf *d = m;
+
+	if (off == 0 && n == m->data_len &&
+			!(m->ol_flags & RTE_MBUF_F_EXTERNAL)) {
+		if (RTE_MBUF_CLONED(m))
+			d = rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)m);
+		/* The stored length catches a segment trimmed since. */
+		if ((d->ol_flags & ctx->tcp.cksum_flag) &&
+				m->data_off == d->data_off &&
+				m->data_len == d->data_len &&
+				(d->hash.usr >> 16) == d->data_len)
+			return (uint16_t)d->hash.usr;
+	}
+	return rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n);
+}
+
+/** Add a piece's sum that starts @p at bytes into the summed range. */
+static inline uint32_t ts_sum_add(uint32_t sum, uint16_t piece, uint32_t at)
+{
+	return sum + ((at & 1) ? rte_bswap16(piece) : piece);
 }
 
 /** Options of a received segment. */

@@ -247,6 +247,7 @@ struct ts_tcp {
 	uint16_t n_workers;         /**< flows are owned by hash % n_workers */
 	uint64_t now;               /**< TSC the stack was last handed */
 	int ooo_off;                /**< mbuf dynfield: struct ts_ooo_link */
+	uint64_t cksum_flag;        /**< mbuf dynflag: hash.usr holds a sum */
 	uint8_t in_handoff;         /**< processing a frame handed over */
 	uint8_t mem_pressure;       /**< pool nearly empty: queue no payload */
 	uint32_t mem_check_tick;    /**< when the pool was last looked at */

@@ -363,6 +363,17 @@ static struct seg parse(unsigned int i)
 	return s;
 }
 
+/* Payload bytes of captured segment @p i, without checking it. */
+static uint32_t parse_len(unsigned int i)
+{
+	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(cap[i],
+			const struct rte_ipv4_hdr *, 14);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ih + 1);
+
+	return rte_be_to_cpu_16(ih->total_length) - 20u -
+		(uint32_t)(th->data_off >> 4) * 4;
+}
+
 static uint32_t peer_isn = 1000;
 
 /* Three-way handshake from the peer; returns our ISN + 1 (our snd_nxt). */
@@ -841,6 +852,137 @@ static void test_odd_pieces_checksum(void **state)
 			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
 }
 
+/* Whether captured segment @p i carries a right TCP checksum. */
+static int cksum_right(unsigned int i)
+{
+	struct rte_ipv4_hdr *ih;
+
+	assert_true(i < n_cap);
+	assert_int_equal(rte_pktmbuf_linearize(cap[i]), 0);
+	ih = rte_pktmbuf_mtod_offset(cap[i], struct rte_ipv4_hdr *, 14);
+	return rte_ipv4_udptcp_cksum_verify(ih, ih + 1) == 0;
+}
+
+/* A frame of @p len patterned bytes starting @p shift bytes into the room. */
+static struct rte_mbuf *frame_of(uint16_t len, uint16_t shift, uint8_t seed)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	assert_non_null(m);
+	m->data_off = (uint16_t)(m->data_off + shift);
+	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	assert_non_null(p);
+	for (uint16_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+	return m;
+}
+
+/*
+ * Queue @p m on @p c and flush: @p n_segs segments whose checksums are
+ * right (or, with @p want_right 0, wrong); then the peer acknowledges
+ * them all. *@p snd is our next sequence number.
+ */
+static void send_expect(struct ts_tcb *c, struct rte_mbuf *m, uint32_t *snd,
+		unsigned int n_segs, int want_right)
+{
+	uint32_t bytes = 0;
+
+	assert_int_equal(ts_tcp_send(&ctx, c, m), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, n_segs);
+	for (unsigned int i = 0; i < n_cap; i++) {
+		assert_int_equal(cksum_right(i), want_right);
+		bytes += parse_len(i);
+	}
+	cap_free();
+	*snd += bytes;
+	send_seg(APP, 1001, *snd, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(c->sndq_bytes, 0);
+}
+
+/*
+ * Payload checksums summed once (ts_payload_cksum_prepare) and reused: a
+ * segment that is one whole prepared piece, sent as the frame itself or
+ * as a clone, copied (<= 256 bytes) or attached, at any alignment, gets
+ * the right checksum. To show the stored sum is what was used, the data
+ * is then changed after the sum: whole pieces carry the stale (wrong)
+ * checksum, while segments holding only part of a piece (split by the
+ * MSS, or after a partial ACK) are summed afresh and stay right.
+ */
+static void test_payload_cksum_reuse(void **state)
+{
+	static const uint16_t lens[] = { 1, 3, 255, 256, 257, 1001, 1459, 1460 };
+	uint32_t snd = open_conn(APP, &plain);
+	struct ts_tcb *c = app.last;
+	struct rte_mbuf *d, *a, *b;
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(lens); i++) {
+		for (int stale = 0; stale <= 1; stale++) {
+			d = frame_of(lens[i], (uint16_t)(i & 3), (uint8_t)i);
+			ts_payload_cksum_prepare(&ctx, d);
+			if (stale)
+				rte_pktmbuf_mtod(d, uint8_t *)[lens[i] / 2] ^= 0x10;
+			send_expect(c, rte_pktmbuf_clone(d, pool), &snd, 1, !stale);
+			send_expect(c, d, &snd, 1, !stale);   /* the frame itself */
+		}
+	}
+	/* Whole pieces at an odd position of the payload: copied, attached. */
+	for (int stale = 0; stale <= 1; stale++) {
+		for (uint16_t second = 101; second <= 1001; second += 900) {
+			a = frame_of(1, 0, 9);
+			b = frame_of(second, 1, 3);
+			ts_payload_cksum_prepare(&ctx, a);
+			ts_payload_cksum_prepare(&ctx, b);
+			if (stale)
+				rte_pktmbuf_mtod(b, uint8_t *)[second - 1] ^= 0x01;
+			assert_int_equal(ts_tcp_send(&ctx, c, rte_pktmbuf_clone(a,
+					pool)), 0);
+			send_expect(c, rte_pktmbuf_clone(b, pool), &snd, 1, !stale);
+			rte_pktmbuf_free(a);
+			rte_pktmbuf_free(b);
+		}
+	}
+	/* A chain prepared at once: each segment of it has its own sum. */
+	a = frame_of(700, 2, 1);
+	b = frame_of(300, 3, 2);
+	rte_pktmbuf_chain(a, b);
+	ts_payload_cksum_prepare(&ctx, a);
+	send_expect(c, rte_pktmbuf_clone(a, pool), &snd, 1, 1);
+	rte_pktmbuf_free(a);
+	/* Larger than a segment: two parts of one piece, both summed. */
+	d = frame_of(2000, 1, 5);
+	ts_payload_cksum_prepare(&ctx, d);
+	rte_pktmbuf_mtod(d, uint8_t *)[7] ^= 0x10;
+	send_expect(c, rte_pktmbuf_clone(d, pool), &snd, 2, 1);
+	rte_pktmbuf_free(d);
+	/* Resent after a partial ACK, clone and frame: what is left is summed. */
+	for (int direct = 0; direct <= 1; direct++) {
+		d = frame_of(1000, 0, 6);
+		ts_payload_cksum_prepare(&ctx, d);
+		rte_pktmbuf_mtod(d, uint8_t *)[900] ^= 0x10;
+		assert_int_equal(ts_tcp_send(&ctx, c, direct ? d :
+				rte_pktmbuf_clone(d, pool)), 0);
+		if (!direct)
+			rte_pktmbuf_free(d);
+		ts_flush(&ctx);
+		assert_int_equal(n_cap, 1);
+		assert_false(cksum_right(0));
+		cap_free();
+		send_seg(APP, 1001, snd + 400, TS_F_ACK, 65535, NULL, 0, &plain);
+		step(c->rto + 1);
+		assert_int_equal(n_cap, 1);
+		assert_int_equal(parse_len(0), 600);
+		assert_true(cksum_right(0));
+		cap_free();
+		snd += 1000;
+		send_seg(APP, 1001, snd, TS_F_ACK, 65535, NULL, 0, &plain);
+		assert_int_equal(c->sndq_bytes, 0);
+	}
+	ts_tcp_abort(&ctx, c);
+}
+
 static void backlog_one(struct ts_conf *c)
 {
 	c->tcp.syn_backlog = 1;
@@ -995,6 +1137,7 @@ int main(void)
 		T(test_sack_recovery),
 		T(test_zero_window_probe),
 		T(test_odd_pieces_checksum),
+		T(test_payload_cksum_reuse),
 		T(test_syn_cookies),
 		T(test_no_listener_reset),
 		T(test_bad_segments),
