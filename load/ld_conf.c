@@ -407,7 +407,8 @@ static const char ld_usage[] =
 "Scenario and load:\n"
 "  -s, --scenario NAME         echo (default), pubsub, connect, idle\n"
 "  --inflight K                messages in flight per connection (closed\n"
-"                              loop, default 1; a cap in open loop)\n"
+"                              loop, default 1; in open loop a cap, none\n"
+"                              by default)\n"
 "  --rate R                    open loop: R messages per second in all\n"
 "  --size SPEC                 N, LO-HI (uniform) or N:W,N:W,... (default 64)\n"
 "  --text | --binary           frame type (default binary)\n"
@@ -488,6 +489,7 @@ static const struct option ld_options[] = {
 
 /* What the parser saw, for the checks that need several options. */
 struct ld_seen {
+	uint8_t inflight;
 	uint8_t settle;
 	uint8_t rate;
 	uint8_t url;
@@ -549,6 +551,7 @@ static int ld_opt_load(struct ld_conf *c, int opt, const char *arg,
 	case 's':
 		return ld_scenario_parse(c, arg, err, len);
 	case LD_OPT_INFLIGHT:
+		seen->inflight = 1;
 		return ld_num_u32("--inflight", arg, 1, 1u << 20, &c->inflight,
 				err, len);
 	case LD_OPT_RATE:
@@ -682,6 +685,9 @@ static int ld_check_scenario(struct ld_conf *c, const struct ld_seen *seen,
 		if (!seen->settle)
 			c->settle_ms = 200;
 	}
+	/* The open loop sends on schedule; --inflight only caps it if given. */
+	if (c->rate > 0 && !seen->inflight)
+		c->inflight = UINT32_MAX;
 	if (c->pub_path[0] == '\0')
 		strcpy(c->pub_path, c->path);
 	if (c->sub_path[0] == '\0')

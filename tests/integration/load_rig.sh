@@ -85,3 +85,45 @@ except Exception:
     print("missing")
 PYEOF
 }
+
+# --- The memif rig: wsgw and wsgw-load, two DPDK processes on one host,
+# joined by net_memif (no namespaces). GW_LCORES and LOAD_LCORES pick
+# their cores.
+#
+#   load_memif_up                     the trap that cleans up
+#   load_memif_gw_start [wsgw opts]   wsgw as the memif server, waits ready
+#   load_memif_run [options]          wsgw-load as the memif client, from
+#                                     LOAD_ADDR (default PEER_IP)
+LOAD_MEMIF_SOCK=$RIG_TMP/memif.sock
+LOAD_CTL_SOCK=$RIG_TMP/load.sock
+
+load_memif_up() {
+	trap rig_down EXIT
+	trap 'exit 130' INT TERM
+	[ "$(id -u)" -eq 0 ] || { echo "rig: needs root (EAL)"; exit 1; }
+	[ -x "$WSGW" ] && [ -x "$LOAD" ] || { echo "rig: wsgw or wsgw-load not built"; exit 1; }
+}
+
+load_memif_gw_start() {   # load_memif_gw_start [wsgw options]
+	: >"$GW_LOG"
+	# shellcheck disable=SC2086
+	"$WSGW" -l "${GW_LCORES:-1}" $GW_EAL_MEM --no-pci \
+		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
+		--vdev "net_memif0,role=server,socket=$LOAD_MEMIF_SOCK,mac=02:00:00:00:00:01" \
+		-- --addr "$GW_IP/$PREFIX" --stats-sock "$STATS_SOCK" "$@" \
+		>"$GW_LOG" 2>&1 &
+	GW_PID=$!
+	gw_wait_ready
+}
+
+load_memif_run() {   # load_memif_run wsgw-load-options...
+	rm -f "$LOAD_JSON"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$LOAD_TIMEOUT" "$LOAD" -l "${LOAD_LCORES:-0}" $GW_EAL_MEM \
+		--no-pci --file-prefix "wsgw${RIG_ID}ld" --log-level lib.eal:warning \
+		--vdev "net_memif0,role=client,socket=$LOAD_MEMIF_SOCK,mac=02:00:00:00:00:02" \
+		-- --addr "${LOAD_ADDR:-$PEER_IP}/$PREFIX" --stats-sock "$LOAD_CTL_SOCK" \
+		--json "$LOAD_JSON" "$@" >"$LOAD_LOG" 2>&1
+	LOAD_RC=$?
+	tail -n 20 "$LOAD_LOG"
+}
