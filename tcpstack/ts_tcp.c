@@ -42,6 +42,9 @@ size_t ts_tcp_conn_bytes(const struct ts_ctx *ctx)
 	const struct rte_mempool *p = ctx->tcp.tcb_pool;
 	size_t slots = (size_t)(ctx->tcp.flows.mask + 1) * sizeof(struct ts_flow_slot);
 
+	if (ctx->tcp.srcs.slots != NULL)
+		slots += (size_t)(ctx->tcp.srcs.mask + 1) *
+			sizeof(struct ts_src_slot);
 	return p->header_size + p->elt_size + p->trailer_size +
 		slots / p->size;
 }
@@ -51,6 +54,7 @@ void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 	c->max_conns = 65536;
 	c->syn_backlog = 1024;
 	c->max_conns_per_listener = 0;
+	c->max_conns_per_ip = 0;
 	c->sndbuf = 64 * 1024;
 	c->rcvbuf = 64 * 1024;
 	c->time_wait_ms = 60000;
@@ -78,18 +82,26 @@ uint16_t ts_owner(const struct ts_ctx *ctx, uint32_t hash)
 	return (uint16_t)((hash >> 16) % ctx->tcp.n_workers);
 }
 
-static int ts_flow_table_init(struct ts_flow_table *t, uint32_t conns,
-		int socket)
+/*
+ * Zeroed slots for an open-addressing table of at most @p conns entries:
+ * twice as many, a power of two, so probes stay short and one is free.
+ */
+static void *ts_slots_alloc(const char *name, uint32_t conns, size_t size,
+		int socket, uint32_t *mask)
 {
 	uint32_t n = rte_align32pow2(conns * 2);
 
-	t->slots = rte_zmalloc_socket("ts_flows", n * sizeof(*t->slots),
-			RTE_CACHE_LINE_SIZE, socket);
-	if (t->slots == NULL)
-		return -TS_ERR_NOMEM;
-	t->mask = n - 1;
+	*mask = n - 1;
+	return rte_zmalloc_socket(name, n * size, RTE_CACHE_LINE_SIZE, socket);
+}
+
+static int ts_flow_table_init(struct ts_flow_table *t, uint32_t conns,
+		int socket)
+{
+	t->slots = ts_slots_alloc("ts_flows", conns, sizeof(*t->slots), socket,
+			&t->mask);
 	t->used = 0;
-	return 0;
+	return t->slots == NULL ? -TS_ERR_NOMEM : 0;
 }
 
 struct ts_tcb *ts_flow_find(const struct ts_ctx *ctx, uint32_t hash,
@@ -151,6 +163,83 @@ static void ts_flow_remove(struct ts_flow_table *t, const struct ts_tcb *c)
 	t->used--;
 }
 
+/* Per-source counts: at most one slot per passive connection. */
+static int ts_src_table_init(struct ts_src_table *t, uint32_t conns,
+		int socket)
+{
+	t->slots = ts_slots_alloc("ts_srcs", conns, sizeof(*t->slots), socket,
+			&t->mask);
+	t->used = 0;
+	return t->slots == NULL ? -TS_ERR_NOMEM : 0;
+}
+
+static uint32_t ts_src_home(const struct ts_src_table *t, uint32_t ip)
+{
+	return rte_hash_crc_4byte(ip, 0x7f4a7c15) & t->mask;
+}
+
+/* The slot holding @p ip, or the free one where it would go. */
+static struct ts_src_slot *ts_src_find(const struct ts_src_table *t,
+		uint32_t ip)
+{
+	uint32_t i = ts_src_home(t, ip);
+
+	while (t->slots[i].ip != ip && t->slots[i].ip != 0)
+		i = (i + 1) & t->mask;
+	return &t->slots[i];
+}
+
+int ts_src_allowed(const struct ts_ctx *ctx, uint32_t ip)
+{
+	const struct ts_src_table *t = &ctx->tcp.srcs;
+
+	return t->slots == NULL ||
+		ts_src_find(t, ip)->conns < ctx->tcp.conf.max_conns_per_ip;
+}
+
+void ts_src_add(struct ts_ctx *ctx, uint32_t ip)
+{
+	struct ts_src_table *t = &ctx->tcp.srcs;
+	struct ts_src_slot *s;
+
+	if (t->slots == NULL)
+		return;
+	s = ts_src_find(t, ip);
+	if (s->ip == 0) {
+		s->ip = ip;
+		t->used++;
+	}
+	s->conns++;
+}
+
+/* One connection fewer; the last one frees the slot (backward shift). */
+static void ts_src_remove(struct ts_ctx *ctx, uint32_t ip)
+{
+	struct ts_src_table *t = &ctx->tcp.srcs;
+	struct ts_src_slot *s;
+	uint32_t hole, i;
+
+	if (t->slots == NULL)
+		return;
+	s = ts_src_find(t, ip);
+	if (s->ip == 0 || --s->conns > 0)
+		return;
+	hole = (uint32_t)(s - t->slots);
+	for (i = (hole + 1) & t->mask; t->slots[i].ip != 0;
+			i = (i + 1) & t->mask) {
+		uint32_t home = ts_src_home(t, t->slots[i].ip);
+
+		/* Move back an entry whose probe passed the hole. */
+		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
+			t->slots[hole] = t->slots[i];
+			hole = i;
+		}
+	}
+	t->slots[hole].ip = 0;
+	t->slots[hole].conns = 0;
+	t->used--;
+}
+
 int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 		const uint64_t cookie_key[2], uint64_t tsc)
 {
@@ -191,6 +280,8 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 	rc = rte_mbuf_dynflag_register(&cksum_flag);
 	tcp->cksum_flag = rc < 0 ? 0 : RTE_BIT64(rc);
 	rc = ts_flow_table_init(&tcp->flows, tcp->conf.max_conns, socket);
+	if (rc == 0 && tcp->conf.max_conns_per_ip != 0)
+		rc = ts_src_table_init(&tcp->srcs, tcp->conf.max_conns, socket);
 	if (rc == 0)
 		rc = ts_wheel_init(ctx, socket, tsc);
 	if (rc == 0)
@@ -216,6 +307,8 @@ void ts_tcp_free(struct ts_ctx *ctx)
 		rte_free(t->slots);
 		t->slots = NULL;
 	}
+	rte_free(ctx->tcp.srcs.slots);
+	ctx->tcp.srcs.slots = NULL;
 	ts_wheel_free(ctx);
 	ts_sb_pool_free(ctx);
 	rte_mempool_free(ctx->tcp.tcb_pool);
@@ -292,6 +385,7 @@ void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 		if (c->state == TS_TCP_SYN_RCVD)
 			l->syn_rcvd--;
 		l->conns--;
+		ts_src_remove(ctx, c->rip);
 	}
 	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);
 	c->t_rexmt = c->t_keep = 0;

@@ -187,11 +187,25 @@ static void ts_tcp_syn_options(struct ts_ctx *ctx, struct ts_tcb *c,
 		c->flags |= TS_TCBF_SACK;
 }
 
-static int ts_tcp_conn_allowed(struct ts_ctx *ctx, struct ts_tcp_listener *l)
+/* Limits on connections per listener and per source (per worker both). */
+static int ts_tcp_conn_allowed(const struct ts_ctx *ctx,
+		const struct ts_tcp_listener *l, uint32_t rip)
 {
 	uint32_t max = ctx->tcp.conf.max_conns_per_listener;
 
-	return max == 0 || l->conns < max;
+	return (max == 0 || l->conns < max) && ts_src_allowed(ctx, rip);
+}
+
+/* A new passive connection of listener @p l, counted against its limits. */
+static void ts_tcp_adopt(struct ts_ctx *ctx, struct ts_tcb *c,
+		struct ts_tcp_listener *l)
+{
+	c->listener = (uint8_t)(l - ctx->tcp.listeners + 1);
+	l->syn_rcvd++;
+	l->conns++;
+	ts_src_add(ctx, c->rip);
+	c->ops = l->ops;
+	c->app = l->app;
 }
 
 /* A SYN for a listener: a half-open connection, or a cookie if full. */
@@ -201,7 +215,7 @@ static void ts_tcp_passive_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	const struct ts_tcp_conf *conf = &ctx->tcp.conf;
 	struct ts_tcb *c = NULL;
 
-	if (!ts_tcp_conn_allowed(ctx, l)) {
+	if (!ts_tcp_conn_allowed(ctx, l, s->rip)) {
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_CONN_LIMIT);
 		return;
 	}
@@ -224,11 +238,7 @@ static void ts_tcp_passive_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 				TS_STAT_DROP_TCP_NO_TCB);
 		return;
 	}
-	c->listener = (uint8_t)(l - ctx->tcp.listeners + 1);
-	l->syn_rcvd++;
-	l->conns++;
-	c->ops = l->ops;
-	c->app = l->app;
+	ts_tcp_adopt(ctx, c, l);
 	c->rcv_nxt = s->seq + 1;
 	c->iss = ts_tcp_new_iss(ctx, s);
 	c->snd_una = c->iss;
@@ -268,6 +278,12 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_NO_CONN);
 		return;
 	}
+	if (!ts_tcp_conn_allowed(ctx, l, s->rip)) {
+		/* The peer thinks it is connected: tell it otherwise. */
+		ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s, tsc);
+		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_CONN_LIMIT);
+		return;
+	}
 	c = ts_tcb_new(ctx, (uint8_t)(ifc - ctx->ifs), s->lip, s->rip, s->lport,
 			s->rport);
 	if (c == NULL) {
@@ -275,11 +291,7 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 		return;
 	}
 	ts_count(ctx, TS_STAT_TCP_COOKIE_OK, 1);
-	c->listener = (uint8_t)(l - ctx->tcp.listeners + 1);
-	l->conns++;
-	l->syn_rcvd++;                   /* ts_tcp_accepted takes it back */
-	c->ops = l->ops;
-	c->app = l->app;
+	ts_tcp_adopt(ctx, c, l);         /* ts_tcp_accepted takes syn_rcvd back */
 	c->rcv_nxt = s->seq;
 	c->iss = s->ack - 1;
 	c->snd_una = c->iss;

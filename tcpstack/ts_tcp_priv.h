@@ -160,6 +160,10 @@ struct ts_tcp_listener *ts_tcb_listener(struct ts_ctx *ctx,
 		const struct ts_tcb *c);
 void ts_tcp_established(struct ts_ctx *ctx, struct ts_tcb *c);
 uint32_t ts_tcp_new_iss(struct ts_ctx *ctx, const struct ts_seg *s);
+/** Whether source @p ip may open one more connection (max_conns_per_ip). */
+int ts_src_allowed(const struct ts_ctx *ctx, uint32_t ip);
+/** A passive connection from @p ip now exists; ts_tcb_free counts it out. */
+void ts_src_add(struct ts_ctx *ctx, uint32_t ip);
 
 /* ts_tcp_in.c */
 void ts_tcp_sndq_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t acked);

@@ -108,11 +108,25 @@ struct ts_flow_table {
 	uint32_t used;
 };
 
+/** Connections one source address holds on this worker (limits). */
+struct ts_src_slot {
+	uint32_t ip;               /**< host order; 0: free (never a source) */
+	uint32_t conns;
+};
+
+/** Open addressing on the source address, only with max_conns_per_ip. */
+struct ts_src_table {
+	struct ts_src_slot *slots; /**< NULL: no per-source limit */
+	uint32_t mask;
+	uint32_t used;
+};
+
 /** Tunables of TCP, shared by every worker. */
 struct ts_tcp_conf {
 	uint32_t max_conns;        /**< connection blocks per worker */
 	uint32_t syn_backlog;      /**< half-open per listener before cookies */
 	uint32_t max_conns_per_listener;
+	uint32_t max_conns_per_ip; /**< passive, per source and worker; 0: off */
 	uint32_t sndbuf;           /**< bytes queued to send per connection */
 	uint32_t rcvbuf;           /**< receive window, bytes */
 	uint32_t time_wait_ms;
@@ -238,6 +252,7 @@ struct ts_tcp {
 	struct ts_tcp_conf conf;
 	struct rte_mempool *tcb_pool;
 	struct ts_flow_table flows;
+	struct ts_src_table srcs;   /**< per-source counts (max_conns_per_ip) */
 	struct ts_tcp_listener listeners[TS_TCP_MAX_LISTENERS];
 	struct ts_tcb *pend_head;   /**< connections with output to do */
 	struct ts_wheel *wheel;

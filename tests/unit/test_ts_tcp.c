@@ -229,10 +229,11 @@ struct opts {
 	uint32_t sack_l, sack_r;   /* one SACK block when sack_r != 0 */
 };
 
-/* A segment from the peer's @p sport to our @p dport. */
-static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
-		uint32_t ack, uint8_t flags, uint16_t wnd, const void *payload,
-		uint32_t len, const struct opts *o, int bad_cksum)
+/* A segment from @p src:@p sport to our @p dport. */
+static void send_ip(uint32_t src, uint16_t sport, uint16_t dport,
+		uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+		const void *payload, uint32_t len, const struct opts *o,
+		int bad_cksum)
 {
 	uint8_t opt[40];
 	uint32_t olen = 0;
@@ -282,7 +283,7 @@ static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
 	ih->total_length = rte_cpu_to_be_16((uint16_t)(20 + 20 + olen + len));
 	ih->time_to_live = 64;
 	ih->next_proto_id = IPPROTO_TCP;
-	ih->src_addr = rte_cpu_to_be_32(PEER_IP);
+	ih->src_addr = rte_cpu_to_be_32(src);
 	ih->dst_addr = rte_cpu_to_be_32(OUR_IP);
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
 	th = (struct rte_tcp_hdr *)(ih + 1);
@@ -304,6 +305,15 @@ static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
 		th->cksum ^= 0x0101;
 	ts_input(&ctx, 0, &m, 1, now);
 	ts_flush(&ctx);
+}
+
+/* A segment from the peer's @p sport to our @p dport. */
+static void send_from(uint16_t sport, uint16_t dport, uint32_t seq,
+		uint32_t ack, uint8_t flags, uint16_t wnd, const void *payload,
+		uint32_t len, const struct opts *o, int bad_cksum)
+{
+	send_ip(PEER_IP, sport, dport, seq, ack, flags, wnd, payload, len, o,
+			bad_cksum);
 }
 
 /* A segment from the peer's usual port; @p payload NULL sends zeros. */
@@ -1025,6 +1035,86 @@ static void test_syn_cookies(void **state)
 			50000, APP), PEER_IP, OUR_IP, 50000, APP));
 }
 
+static void two_per_ip(struct ts_conf *c)
+{
+	backlog_one(c);
+	c->tcp.max_conns_per_ip = 2;
+}
+
+static struct ts_tcb *conn_of(uint32_t ip, uint16_t port)
+{
+	return ts_flow_find(&ctx, ts_flow_hash(ip, OUR_IP, port, APP), ip,
+			OUR_IP, port, APP);
+}
+
+/*
+ * At most two connections per source: half-open ones count, a SYN over
+ * the limit is dropped unanswered, an ACK completing a cookie over it is
+ * reset; another source is not affected; a closed connection makes room.
+ */
+static void test_conn_limit_per_ip(void **state)
+{
+	const uint32_t other = TS_IPV4(198, 18, 0, 3);
+	struct seg a, b, cc;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(two_per_ip), 0);
+	ts_arp_learn(&ctx, 0, other, &peer_mac, now);
+	/* One half-open (it fills the backlog), two answered by cookies. */
+	send_from(50000, APP, 7000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	a = parse(0);
+	cap_free();
+	send_from(50001, APP, 8000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	b = parse(0);
+	cap_free();
+	send_from(50002, APP, 9000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	cc = parse(0);
+	cap_free();
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_TX], 2);
+	assert_int_equal(ctx.tcp.srcs.used, 1);
+	/* The first cookie makes the second connection; the next is over. */
+	send_from(50001, APP, 8001, b.seq + 1, TS_F_ACK, 65535, NULL, 0, NULL, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_OK], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 2);
+	send_from(50002, APP, 9001, cc.seq + 1, TS_F_ACK, 65535, NULL, 0, NULL, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 2);
+	assert_int_equal(n_cap, 1);
+	assert_true(parse(0).flags & TS_F_RST);
+	cap_free();
+	/* Completing the half-open one changes nothing; a SYN is dropped. */
+	send_from(50000, APP, 7001, a.seq + 1, TS_F_ACK, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(app.accepted, 2);
+	send_from(50003, APP, 9500, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 2);
+	assert_int_equal(n_cap, 0);
+	/* Another source connects. */
+	send_ip(other, 50000, APP, 100, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).flags, TS_F_SYN | TS_F_ACK);
+	cap_free();
+	assert_int_equal(ctx.tcp.srcs.used, 2);
+	/* One closed: the first source may connect again (the other's
+	 * half-open connection fills the backlog, so by cookie). */
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 50000));
+	ts_flush(&ctx);
+	cap_free();
+	send_from(50004, APP, 9900, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_COOKIE_TX], 3);
+	a = parse(0);
+	cap_free();
+	send_from(50004, APP, 9901, a.seq + 1, TS_F_ACK, 65535, NULL, 0, NULL, 0);
+	assert_int_equal(app.accepted, 3);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 3);
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 50001));
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 50004));
+	ts_tcp_abort(&ctx, conn_of(other, 50000));
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	assert_int_equal(ctx.tcp.srcs.used, 0);
+}
+
 /* No listener: RST with the sequence numbers RFC 9293 gives. */
 static void test_no_listener_reset(void **state)
 {
@@ -1139,6 +1229,7 @@ int main(void)
 		T(test_odd_pieces_checksum),
 		T(test_payload_cksum_reuse),
 		T(test_syn_cookies),
+		T(test_conn_limit_per_ip),
 		T(test_no_listener_reset),
 		T(test_bad_segments),
 		T(test_memory_per_connection),
