@@ -586,14 +586,20 @@ int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 
 void ts_tcp_recved(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t len)
 {
-	uint32_t before = ts_tcp_rcv_window(c);
+	uint32_t offered = ts_seq_gt(c->rcv_adv, c->rcv_nxt) ?
+		c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t wnd;
 
 	c->rcv_free += len;
 	if (c->rcv_free > ctx->tcp.conf.rcvbuf)
 		c->rcv_free = ctx->tcp.conf.rcvbuf;
-	/* Announce a window that opened by a segment or more (RFC 1122 SWS). */
-	if (ts_tcp_rcv_window(c) >= before + c->mss ||
-			(before == 0 && ts_tcp_rcv_window(c) > 0)) {
+	wnd = ts_tcp_rcv_window(c);
+	/*
+	 * An update of its own only when the peer holds under half the
+	 * window it could have and gains a segment (RFC 1122 SWS, as Linux's
+	 * tcp_cleanup_rbuf); otherwise the next ACK carries it.
+	 */
+	if (wnd >= offered + c->mss && offered < wnd / 2) {
 		c->flags |= TS_TCBF_ACK_NOW;
 		ts_tcp_pend(ctx, c);
 	}

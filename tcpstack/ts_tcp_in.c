@@ -502,13 +502,34 @@ static int ts_tcp_ooo_insert(struct ts_ctx *ctx, struct ts_tcb *c,
 	return 0;
 }
 
+/*
+ * In-order data, no gap involved (RFC 9293 3.8.6.3, RFC 5681 4.2): ACK
+ * once more than a full segment is unacknowledged, so at least every
+ * second one, with the burst's other output; else within
+ * TS_TCP_DELACK_MS, unless data or another ACK leaves before.
+ */
+static void ts_tcp_ack_delayed(struct ts_ctx *ctx, struct ts_tcb *c,
+		uint64_t tsc)
+{
+	uint32_t full = c->mss;
+
+	if ((c->flags & TS_TCBF_TS) && full > 12)
+		full -= 12;
+	if (c->rcv_nxt - c->last_ack > full) {
+		ts_tcp_ack_now(ctx, c);
+		return;
+	}
+	if (c->t_delack == 0)
+		c->t_delack = ts_tick(ctx, tsc) + TS_TCP_DELACK_MS;
+}
+
 /* Payload and FIN of an acceptable segment (3.10.7.4 seventh, eighth). */
 static void ts_tcp_in_data(struct ts_ctx *ctx, struct ts_tcb *c,
 		struct ts_seg *s, uint64_t tsc)
 {
 	struct rte_mbuf *m = s->m;
 	uint32_t seq = s->seq, wnd = ts_tcp_rcv_window(c);
-	int fin = !!(s->flags & TS_F_FIN);
+	int fin = !!(s->flags & TS_F_FIN), hole;
 
 	if (c->state != TS_TCP_ESTABLISHED && c->state != TS_TCP_FIN_WAIT_1 &&
 			c->state != TS_TCP_FIN_WAIT_2) {
@@ -557,17 +578,22 @@ static void ts_tcp_in_data(struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_tcp_ack_now(ctx, c);          /* a duplicate ACK, at once */
 		return;
 	}
+	hole = c->ooo_head != NULL;
 	if (m->pkt_len > 0)
 		ts_tcp_deliver(ctx, c, m);
 	else
 		rte_pktmbuf_free(m);
 	if (c->state == TS_TCP_CLOSED)
 		return;
-	ts_tcp_ack_now(ctx, c);
 	if (fin) {
-		ts_tcp_in_fin(ctx, c, tsc);
+		ts_tcp_in_fin(ctx, c, tsc);      /* acknowledged at once */
 		return;
 	}
+	if (!hole) {
+		ts_tcp_ack_delayed(ctx, c, tsc);
+		return;
+	}
+	ts_tcp_ack_now(ctx, c);                  /* it fills a gap (5681 4.2) */
 	ts_tcp_ooo_drain(ctx, c, tsc);
 }
 

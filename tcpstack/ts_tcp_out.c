@@ -285,6 +285,7 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 			(uint16_t)RTE_MIN(wnd, 65535u), hlen, psum, tsc);
 	if (flags & TS_F_ACK) {
 		c->last_ack = c->rcv_nxt;
+		c->t_delack = 0;     /* its wheel entry, if first, fires idle */
 		c->flags &= (uint16_t)~TS_TCBF_ACK_NOW;
 		c->rcv_adv = c->rcv_nxt + ts_tcp_rcv_window(c);
 	}

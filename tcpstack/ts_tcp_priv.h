@@ -18,6 +18,8 @@
 #define TS_TCP_WSCALE_MAX 14
 #define TS_TCP_INIT_RTO_MS 1000
 #define TS_TCP_DUPACK_THRESH 3
+/** Longest an ACK for in-order data waits (Linux's minimum delayed ACK). */
+#define TS_TCP_DELACK_MS 40
 /** Payloads up to this size are copied into the header mbuf, not cloned. */
 #define TS_TCP_COPY_MAX 256
 /** Pieces (mbufs) of payload in one segment at most. */

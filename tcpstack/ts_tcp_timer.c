@@ -6,10 +6,11 @@
  * cancelling are O(1) list operations; each tick visits one slot, and an
  * entry more than one turn away stays in its slot until its turn comes.
  * Each connection has one entry, armed at the earliest of its deadlines
- * (t_rexmt, t_keep); when it fires, ts_tcp_timer_fire() sees which passed.
+ * (t_rexmt, t_keep, t_delack); when it fires, ts_tcp_timer_fire() sees
+ * which passed.
  *
- * ts_timers -> ts_tcp_timers -> ts_tcp_timer_fire -> retransmit / persist
- * probe / keepalive probe / end of TIME-WAIT / give up.
+ * ts_timers -> ts_tcp_timers -> ts_tcp_timer_fire -> delayed ACK /
+ * retransmit / persist probe / keepalive probe / end of TIME-WAIT / give up.
  */
 #include <rte_malloc.h>
 #include <rte_mempool.h>
@@ -52,26 +53,28 @@ uint32_t ts_usec(const struct ts_ctx *ctx, uint64_t tsc)
 			ctx->tcp.wheel->tsc_per_tick);
 }
 
-static void ts_timer_unlink(struct ts_timer *t)
+static void ts_timer_unlink(struct ts_tcb *c)
 {
+	struct ts_timer *t = &c->timer;
+
+	c->t_wheel = 0;
 	if (t->next == NULL)
 		return;
 	t->prev->next = t->next;
 	t->next->prev = t->prev;
 	t->next = t->prev = NULL;
-	t->expire = 0;
 }
 
-static void ts_timer_arm(struct ts_wheel *w, struct ts_timer *t,
+static void ts_timer_arm(struct ts_wheel *w, struct ts_tcb *c,
 		uint64_t expire)
 {
-	struct ts_timer *head;
+	struct ts_timer *t = &c->timer, *head;
 
-	ts_timer_unlink(t);
+	ts_timer_unlink(c);
 	if (expire <= w->now)
 		expire = w->now + 1;
 	head = &w->slots[expire & (TS_WHEEL_SLOTS - 1)];
-	t->expire = expire;
+	c->t_wheel = (uint32_t)expire;
 	t->next = head->next;
 	t->prev = head;
 	head->next->prev = t;
@@ -91,17 +94,18 @@ static uint32_t ts_min_deadline(uint32_t a, uint32_t b)
 void ts_tcb_timer_update(struct ts_ctx *ctx, struct ts_tcb *c)
 {
 	struct ts_wheel *w = ctx->tcp.wheel;
-	uint32_t d = ts_min_deadline(c->t_rexmt, c->t_keep);
+	uint32_t d = ts_min_deadline(ts_min_deadline(c->t_rexmt, c->t_keep),
+			c->t_delack);
 	uint64_t expire;
 
 	if (d == 0) {
-		ts_timer_unlink(&c->timer);
+		ts_timer_unlink(c);
 		return;
 	}
 	/* Deadlines are 32-bit ticks; the wheel counts in 64. */
 	expire = w->now + (uint64_t)(int64_t)(int32_t)(d - (uint32_t)w->now);
-	if (c->timer.expire != expire)
-		ts_timer_arm(w, &c->timer, expire);
+	if (c->timer.next == NULL || c->t_wheel != (uint32_t)expire)
+		ts_timer_arm(w, c, expire);
 }
 
 static int ts_due(uint32_t deadline, uint32_t now)
@@ -169,6 +173,11 @@ static void ts_tcp_keep_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 static void ts_tcp_timer_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t now, uint64_t tsc)
 {
+	if (ts_due(c->t_delack, now)) {
+		c->t_delack = 0;
+		if (c->last_ack != c->rcv_nxt)
+			ts_tcp_send_ack(ctx, c, tsc);
+	}
 	if (ts_due(c->t_keep, now)) {
 		c->t_keep = 0;
 		ts_tcp_keep_fire(ctx, c, now, tsc);
@@ -206,11 +215,11 @@ void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc)
 		while (t != head) {
 			struct ts_timer *next = t->next;
 
-			if (t->expire <= w->now) {
-				struct ts_tcb *c = container_of(t, struct ts_tcb,
-						timer);
+			struct ts_tcb *c = container_of(t, struct ts_tcb, timer);
 
-				ts_timer_unlink(t);
+			/* Later turns of the wheel wait in the same slot. */
+			if ((int32_t)((uint32_t)w->now - c->t_wheel) >= 0) {
+				ts_timer_unlink(c);
 				ts_tcp_timer_fire(ctx, c, (uint32_t)w->now, tsc);
 			}
 			t = next;

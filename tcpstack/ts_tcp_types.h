@@ -42,11 +42,13 @@ enum ts_tcp_end {
 	TS_TCP_END_ABORTED,      /**< the application aborted it */
 };
 
-/** An entry of the timer wheel, embedded in what it times. */
+/**
+ * The links of a timer wheel entry, embedded in the connection it times
+ * (whose t_wheel holds the tick it fires at).
+ */
 struct ts_timer {
-	struct ts_timer *next;
+	struct ts_timer *next;     /**< NULL: not armed */
 	struct ts_timer *prev;
-	uint64_t expire;           /**< tick (ms) it fires at; 0: not armed */
 };
 
 struct ts_wheel {
@@ -172,6 +174,8 @@ struct ts_tcb {
 	/* Timers: deadlines in ticks, 0 when off. */
 	uint32_t t_rexmt;          /**< RTO, persist, SYN, TIME-WAIT */
 	uint32_t t_keep;           /**< keepalive */
+	uint32_t t_delack;         /**< delayed ACK owed */
+	uint32_t t_wheel;          /**< tick the wheel entry fires at; 0: none */
 	/* Identity. */
 	uint32_t lip;
 	uint32_t rip;

@@ -519,6 +519,7 @@ static void test_active_open_and_time_wait(void **state)
 	send_from(8080, lport, theirs + 1, syn.seq + 1, TS_F_ACK, 1000, data,
 			sizeof(data), &plain, 0);
 	assert_int_equal(app.n, sizeof(data));
+	step(TS_TCP_DELACK_MS);
 	s = parse(n_cap - 1);
 	assert_int_equal(s.ack, (uint32_t)(theirs + 1 + sizeof(data)));
 	assert_true(s.ack < 100);
@@ -810,6 +811,71 @@ static void test_sack_recovery(void **state)
 	ts_tcp_abort(&ctx, c);
 }
 
+/*
+ * Delayed ACKs: a lone segment is acknowledged after TS_TCP_DELACK_MS,
+ * the second full segment at once, a segment out of order or filling a
+ * gap at once, and data sent back carries the ACK so none follows.
+ */
+static void test_delayed_ack(void **state)
+{
+	static uint8_t full[1460];
+	uint32_t snd = open_conn(APP, &plain), rcv = 1001;
+	struct seg s;
+
+	(void)state;
+	send_seg(APP, rcv, snd, TS_F_ACK, 65535, "ping", 4, &plain);
+	rcv += 4;
+	assert_int_equal(app.n, 4);
+	step(TS_TCP_DELACK_MS - 1);
+	assert_int_equal(n_cap, 0);
+	step(1);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.ack, rcv);
+	cap_free();
+	step(200);
+	assert_int_equal(n_cap, 0);
+	/* Full segments: every second one acknowledged at once. */
+	for (int i = 0; i < 4; i++) {
+		send_seg(APP, rcv, snd, TS_F_ACK, 65535, full, sizeof(full),
+				&plain);
+		rcv += sizeof(full);
+		assert_int_equal(n_cap, (unsigned int)(i & 1));
+		if (n_cap == 1)
+			assert_int_equal(parse(0).ack, rcv);
+		cap_free();
+	}
+	step(200);
+	assert_int_equal(n_cap, 0);
+	/* Out of order: a duplicate ACK at once; the gap filled: at once. */
+	send_seg(APP, rcv + 100, snd, TS_F_ACK, 65535, full, 100, &plain);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).ack, rcv);
+	cap_free();
+	send_seg(APP, rcv, snd, TS_F_ACK, 65535, full, 100, &plain);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).ack, rcv + 200);
+	cap_free();
+	step(200);
+	assert_int_equal(n_cap, 0);
+	ts_tcp_abort(&ctx, app.last);
+	ts_flush(&ctx);
+	cap_free();
+	/* Echoed: the reply carries the ACK, nothing follows it. */
+	snd = open_conn(ECHO, &plain);
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 65535, "ping", 4, &plain);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.len, 4);
+	assert_int_equal(s.ack, 1005);
+	cap_free();
+	step(200);
+	assert_int_equal(n_cap, 0);
+	ts_tcp_abort(&ctx, ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
+			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
+}
+
 /* A zero window is probed, with backoff, until it opens. */
 static void test_zero_window_probe(void **state)
 {
@@ -817,11 +883,13 @@ static void test_zero_window_probe(void **state)
 
 	(void)state;
 	send_seg(ECHO, 1001, snd, TS_F_ACK, 0, "abcd", 4, &plain);
-	/* Window 0: the echo waits, nothing but the ACK goes out. */
+	/* Window 0: the echo waits, nothing but the (delayed) ACK goes out. */
+	assert_int_equal(n_cap, 0);
+	step(TS_TCP_DELACK_MS);
 	assert_int_equal(n_cap, 1);
 	assert_int_equal(parse(0).len, 0);
 	cap_free();
-	step(1010);
+	step(1010 - TS_TCP_DELACK_MS);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ZWP], 1);
 	assert_int_equal(parse(0).seq, snd - 1);
 	cap_free();
@@ -1226,6 +1294,7 @@ int main(void)
 		T(test_fast_retransmit),
 		T(test_sack_recovery),
 		T(test_zero_window_probe),
+		T(test_delayed_ack),
 		T(test_odd_pieces_checksum),
 		T(test_payload_cksum_reuse),
 		T(test_syn_cookies),
