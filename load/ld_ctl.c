@@ -260,18 +260,22 @@ static int ld_ctl_interval(uint32_t k)
 
 static void ld_ctl_print(const struct ld_sample *m)
 {
-	char lat[96] = "";
+	char lat[96] = "", rate[64];
 
 	if (ld.conf.quiet)
 		return;
 	if (m->p50_us >= 0)
 		snprintf(lat, sizeof(lat), " | p50 %.1f us p99 %.1f us",
 				m->p50_us, m->p99_us);
+	if (ld.conf.scenario == LD_SC_CONNECT)
+		snprintf(rate, sizeof(rate), "handshakes/s %.0f", m->hs);
+	else
+		snprintf(rate, sizeof(rate), "msg/s tx %.0f rx %.0f", m->tx_msgs,
+				m->rx_msgs);
 	printf("[%5.0fs] conns %" PRIu64 " open %" PRIu64 " opening %" PRIu64
-			" failed | msg/s tx %.0f rx %.0f | Gbit/s tx %.3f rx %.3f%s"
-			" | errors %" PRIu64 "\n", m->t, m->open, m->opening,
-			m->failed, m->tx_msgs, m->rx_msgs, m->tx_gbit, m->rx_gbit,
-			lat, m->errors);
+			" failed | %s | Gbit/s tx %.3f rx %.3f%s | errors %" PRIu64
+			"\n", m->t, m->open, m->opening, m->failed, rate, m->tx_gbit,
+			m->rx_gbit, lat, m->errors);
 	fflush(stdout);
 }
 
@@ -294,6 +298,7 @@ static void ld_ctl_sample(uint32_t k)
 	m.failed = ld_failed(s.st);
 	m.tx_msgs = (double)(s.st[LD_STAT_MSG_TX] - prev.st[LD_STAT_MSG_TX]) / dt;
 	m.rx_msgs = (double)(s.st[LD_STAT_MSG_RX] - prev.st[LD_STAT_MSG_RX]) / dt;
+	m.hs = (double)(s.st[LD_STAT_HS_OK] - prev.st[LD_STAT_HS_OK]) / dt;
 	m.tx_gbit = (double)(s.tx_bytes - prev.tx_bytes) * 8 / dt / 1e9;
 	m.rx_gbit = (double)(s.rx_bytes - prev.rx_bytes) * 8 / dt / 1e9;
 	m.errors = ld_errors_total(s.st);

@@ -152,6 +152,7 @@ struct ld_sample {
 	double t;                      /**< seconds since the start */
 	uint64_t open, opening, failed;
 	double tx_msgs, rx_msgs;       /**< per second */
+	double hs;                     /**< handshakes per second */
 	double tx_gbit, rx_gbit;       /**< on the wire */
 	double p50_us, p90_us, p99_us, p999_us, max_us;   /**< < 0: none */
 	uint64_t errors;

@@ -168,6 +168,10 @@ void ld_report_print(FILE *out)
 				ld_per_s(t[LD_STAT_MSG_TX]), t[LD_STAT_MSG_RX],
 				t[LD_STAT_MSG_OK], size,
 				cf->binary ? "binary" : "text");
+	if (t[LD_STAT_SCHED_MISSED] != 0)
+		fprintf(out, "  %-14s %" PRIu64 " messages due were never sent: "
+				"the target pushed back, or wsgw-load fell behind\n",
+				"open loop", t[LD_STAT_SCHED_MISSED]);
 	if (cf->scenario == LD_SC_IDLE)
 		fprintf(out, "  %-14s %" PRIu64 " pings, %" PRIu64 " pongs\n",
 				"pings", t[LD_STAT_PING_TX], t[LD_STAT_PONG_RX]);
@@ -256,9 +260,10 @@ static void ld_json_timeline(FILE *f)
 		fprintf(f, "%s\n    {\"t\": %.0f, \"open\": %" PRIu64
 				", \"opening\": %" PRIu64 ", \"failed\": %" PRIu64
 				", \"tx_msgs_per_s\": %.1f, \"rx_msgs_per_s\": %.1f, "
+				"\"handshakes_per_s\": %.1f, "
 				"\"tx_gbit_per_s\": %.4f, \"rx_gbit_per_s\": %.4f, "
 				"\"p50_us\": ", i ? "," : "", m->t, m->open, m->opening,
-				m->failed, m->tx_msgs, m->rx_msgs, m->tx_gbit,
+				m->failed, m->tx_msgs, m->rx_msgs, m->hs, m->tx_gbit,
 				m->rx_gbit);
 		ld_json_num(f, m->p50_us);
 		fputs(", \"p90_us\": ", f);
@@ -351,7 +356,8 @@ static int ld_plot_data(const char *path)
 
 	if (f == NULL)
 		return -1;
-	fputs("# t tx_msgs rx_msgs p50_us p90_us p99_us p999_us max_us open\n", f);
+	fputs("# t tx_msgs rx_msgs p50_us p90_us p99_us p999_us max_us open "
+			"handshakes\n", f);
 	for (uint32_t i = 0; i < ld.n_samples; i++) {
 		const struct ld_sample *m = &ld.samples[i];
 
@@ -361,7 +367,7 @@ static int ld_plot_data(const char *path)
 					m->p90_us, m->p99_us, m->p999_us, m->max_us);
 		else
 			fputs(" NaN NaN NaN NaN NaN", f);
-		fprintf(f, " %" PRIu64 "\n", m->open);
+		fprintf(f, " %" PRIu64 " %.1f\n", m->open, m->hs);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -381,9 +387,10 @@ int ld_report_plot(const char *path)
 			"set output '%s'\n"
 			"set multiplot layout 2,1 title 'wsgw-load: %s (%s)'\n"
 			"set grid\nset key outside right\nset y2tics\n"
-			"set xlabel 'seconds'\nset ylabel 'messages/s'\n"
-			"plot '%s' using 1:2 with lines title 'sent', "
-			"'' using 1:3 with lines title 'received', "
+			"set xlabel 'seconds'\nset ylabel 'per second'\n"
+			"plot '%s' using 1:2 with lines title 'messages sent', "
+			"'' using 1:3 with lines title 'messages received', "
+			"'' using 1:10 with lines title 'handshakes', "
 			"'' using 1:9 axes x1y2 with lines title 'open conns'\n"
 			"unset y2tics\nset logscale y\nset ylabel 'latency (us)'\n"
 			"plot '%s' using 1:4 with lines title 'p50', "

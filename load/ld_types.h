@@ -165,7 +165,8 @@ enum ld_stat_kind {
 	X(PING_TX, "pings_sent", "pings sent", LD_KIND_COUNTER) \
 	X(PONG_RX, "pongs_received", "pongs received that answered our ping", LD_KIND_COUNTER) \
 	X(CLOSE_RX, "closes_received", "close frames received", LD_KIND_COUNTER) \
-	X(PUB_OTHER_RX, "pub_received", "pubsub: messages publishers received (not checked)", LD_KIND_COUNTER)
+	X(PUB_OTHER_RX, "pub_received", "pubsub: messages publishers received (not checked)", LD_KIND_COUNTER) \
+	X(SCHED_MISSED, "sched_missed", "open loop: messages due but never sent (connection down, or sender behind)", LD_KIND_COUNTER)
 
 #define LD_STATS_GAUGES(X) \
 	X(CONNS_OPEN, "conns_open", "WebSocket connections open", LD_KIND_GAUGE) \

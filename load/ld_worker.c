@@ -285,8 +285,10 @@ static void ld_sched(struct ld_worker *w, uint64_t tsc)
 			continue;
 		}
 		c = w->senders[slot % w->n_senders];
-		if (c->state != LD_CS_OPEN)
+		if (c->state != LD_CS_OPEN) {
+			ld_count(w, LD_STAT_SCHED_MISSED, 1);
 			continue;
+		}
 		if (c->due < slot / w->n_senders + 1)
 			c->due = (uint32_t)(slot / w->n_senders + 1);
 		ld_conn_pump(c, tsc);
@@ -309,8 +311,33 @@ static void ld_close_all(struct ld_worker *w)
 	}
 }
 
+/*
+ * The open loop's end: what was due and never went out, because its
+ * connection's send queue was full or this worker fell behind.
+ */
+static void ld_sched_missed(struct ld_worker *w)
+{
+	uint64_t due, missed = 0;
+
+	if (ld.conf.rate <= 0 || ld.conf.scenario == LD_SC_IDLE ||
+			w->tsc_per_slot <= 0 || w->t_end == UINT64_MAX)
+		return;
+	due = (uint64_t)ceil((double)(w->t_end - w->t_run0) / w->tsc_per_slot);
+	if (due > w->sched_next)
+		missed = due - w->sched_next;
+	for (uint32_t i = 0; i < w->n_senders; i++) {
+		const struct ld_conn *c = w->senders[i];
+
+		if (c->state == LD_CS_OPEN && c->due > c->tx_seq)
+			missed += c->due - c->tx_seq;
+	}
+	ld_count(w, LD_STAT_SCHED_MISSED, missed);
+}
+
 static void ld_phase_enter(struct ld_worker *w, uint8_t ph, uint64_t tsc)
 {
+	if (ph >= LD_PH_DRAIN && w->phase == LD_PH_RUN)
+		ld_sched_missed(w);
 	__atomic_store_n(&w->phase, ph, __ATOMIC_RELEASE);
 	if (ph == LD_PH_RUN) {
 		w->t_run0 = ld.t_phase[LD_PH_RUN];

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Packets per second wsgw-load generates while stateful, against the
+# stateless limit of the same memif rig, in one invocation:
+#   A. dpdk-testpmd --forward-mode=txonly (CPU TX_CPU) -> testpmd rxonly
+#      (CPU RX_CPU): 64-byte frames, the rig's stateless limit;
+#   B. wsgw-load, echo scenario, 64-byte messages on CONNS connections
+#      with INFLIGHT each (CPU TX_CPU) -> wsgw's /echo route (CPU RX_CPU):
+#      every message sent is framed, masked, carried by TCP, echoed and
+#      checked byte for byte.
+# Rates are medians of 1-second samples after a warm-up: testpmd's Tx-pps,
+# and the change of wsgw-load's tx_packets read through wsgwctl. The
+# ratio B / A is the figure (goal 0.8); messages per second are shown too
+# (a TCP segment may carry several messages).
+#
+# usage: sudo bench/load_pps.sh [SECONDS] [CONNS] [INFLIGHT]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DUR=${1:-10}
+CONNS=${2:-64}
+INFLIGHT=${3:-32}
+WARM=2
+TX_CPU=${TX_CPU:-0}
+RX_CPU=${RX_CPU:-1}
+BUILD=${BUILD:-$ROOT/build}
+WSGW=$BUILD/dataplane/wsgw
+LOAD=$BUILD/load/wsgw-load
+CTL=$BUILD/control/wsgwctl
+GW_MAC=02:00:00:00:00:01
+. "$ROOT/bench/lib.sh"
+TMP=$BENCH_TMP
+SOCK=$TMP/memif.sock
+bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
+EAL_MEM="--in-memory -m 512 --no-pci --log-level lib.eal:error"
+
+stop() { kill -INT "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+stat_of() { "$CTL" -s "$1" stats 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# testpmd prints "Tx-pps: N" every second; skip the warm-up.
+pps_of() {   # pps_of LOG Rx|Tx
+	grep -o "$2-pps: *[0-9]*" "$1" | awk '{ print $2 }' | awk '$1 > 0' |
+		tail -n +$((WARM + 1)) | head -n "$((DUR - WARM))" | median
+}
+
+phase_testpmd() {
+	# shellcheck disable=SC2086
+	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix rx$$ \
+		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" -- \
+		--forward-mode=rxonly --burst=32 --nb-cores=1 --stats-period 1 \
+		>"$TMP/rx.log" 2>&1 &
+	local rx=$!
+	PIDS+=("$rx")
+	wait_for "$TMP/rx.log" 'Rx-pps' "$rx"
+	# shellcheck disable=SC2086
+	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix tx$$ \
+		--vdev "net_memif0,role=client,socket=$SOCK,id=0" -- \
+		--forward-mode=txonly --eth-peer="0,$GW_MAC" \
+		--tx-ip=198.18.0.2,198.18.0.1 --txpkts=64 --burst=32 \
+		--nb-cores=1 --stats-period 1 >"$TMP/tx.log" 2>&1 &
+	local tx=$!
+	PIDS+=("$tx")
+	sleep "$DUR"
+	stop "$tx"
+	stop "$rx"
+	TXONLY_PPS=$(pps_of "$TMP/tx.log" Tx)
+	RXONLY_PPS=$(pps_of "$TMP/rx.log" Rx)
+	rm -f "$SOCK"
+}
+
+phase_load() {
+	local samples=() rx_samples=() prev prev_rx now now_rx t0 t1 gw ld
+	# shellcheck disable=SC2086
+	taskset -c "$RX_CPU" "$WSGW" -l "$RX_CPU" $EAL_MEM --file-prefix gw$$ \
+		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" \
+		-- --addr 198.18.0.1/24 --listen 8080 --stats-sock "$TMP/gw.sock" \
+		>"$TMP/gw.log" 2>&1 &
+	gw=$!
+	PIDS+=("$gw")
+	wait_for "$TMP/gw.log" '^wsgw: ready' "$gw"
+	# shellcheck disable=SC2086
+	"$LOAD" -l "$TX_CPU" $EAL_MEM --file-prefix ld$$ \
+		--vdev "net_memif0,role=client,socket=$SOCK,id=0,mac=02:00:00:00:00:02" \
+		-- --addr 198.18.0.2/24 --stats-sock "$TMP/ld.sock" -q \
+		-c "$CONNS" --inflight "$INFLIGHT" -d "$DUR" --json "$TMP/ld.json" \
+		ws://198.18.0.1:8080/echo >"$TMP/ld.log" 2>&1 &
+	ld=$!
+	PIDS+=("$ld")
+	wait_for "$TMP/ld.log" '^wsgw-load: ready' "$ld"
+	sleep "$WARM"
+	prev=$(stat_of "$TMP/ld.sock" tx_packets)
+	prev_rx=$(stat_of "$TMP/ld.sock" rx_packets)
+	t0=$(date +%s.%N)
+	for _ in $(seq $((DUR - WARM - 1))); do
+		sleep 1
+		now=$(stat_of "$TMP/ld.sock" tx_packets)
+		now_rx=$(stat_of "$TMP/ld.sock" rx_packets)
+		t1=$(date +%s.%N)
+		[ -n "$now" ] || break
+		samples+=("$(awk -v a="$prev" -v b="$now" -v s="$t0" -v e="$t1" \
+			'BEGIN { printf "%d", (b - a) / (e - s) }')")
+		rx_samples+=("$(awk -v a="$prev_rx" -v b="$now_rx" -v s="$t0" -v e="$t1" \
+			'BEGIN { printf "%d", (b - a) / (e - s) }')")
+		prev=$now
+		prev_rx=$now_rx
+		t0=$t1
+	done
+	wait "$ld" || true
+	stop "$gw"
+	LOAD_PPS=$(printf '%s\n' "${samples[@]}" | median)
+	LOAD_RX_PPS=$(printf '%s\n' "${rx_samples[@]}" | median)
+	LOAD_MSGS=$(/usr/bin/python3 -c "import json; r = json.load(open('$TMP/ld.json')); print('%.0f %d %d %s' % (r['msgs_per_s']['tx'], r['counters']['msgs_verified'], r['errors_total'], r['latency']['p50_us']))")
+}
+
+phase_testpmd
+phase_load
+read -r msgs verified errors p50 <<<"$LOAD_MSGS"
+ratio=$(awk -v a="$LOAD_PPS" -v b="$TXONLY_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+cat <<EOT
+memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
+  A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
+  B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
+     $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
+  ratio B / A (packets sent): $ratio   (goal >= 0.8)
+EOT
