@@ -1063,13 +1063,31 @@ static void dp_gw_drain_start(struct dp_gw_worker *g)
 	}
 }
 
+/* Past most of the bound: FIN whatever has not finished its handshake. */
+static void dp_gw_drain_fin(struct dp_gw_worker *g)
+{
+	for (uint32_t i = 0; i < g->n_conns; i++) {
+		struct dp_gw_conn *c = &g->conns[i];
+
+		if (c->state != DP_GW_FREE && c->tcb != NULL)
+			ts_tcp_shutdown(g->ts, c->tcb);
+	}
+}
+
 static int dp_gw_drain(struct dp_worker *w, uint64_t tsc)
 {
 	struct dp_gw_worker *g = dp_gw_of(w);
 
 	g->now_ms = dp_gw_ms(tsc);
-	if (!g->draining)
+	if (!g->draining) {
+		g->drain_start_ms = g->now_ms;
 		dp_gw_drain_start(g);
+	}
+	if (g->draining == 1 && g->now_ms - g->drain_start_ms >=
+			dp.conf.gw_shutdown_ms * 3 / 4) {
+		g->draining = 2;
+		dp_gw_drain_fin(g);
+	}
 	dp_gw_pubsub_poll(g);
 	dp_gw_sweep(g);
 	return g->used == 0;
@@ -1346,7 +1364,7 @@ static int dp_gw_cmd(struct dp_main *d, const char *line, FILE *out)
 	return -1;
 }
 
-const struct dp_app dp_gw_app = {
+struct dp_app dp_gw_app = {
 	.name = "wsgw",
 	.worker_init = dp_gw_worker_init,
 	.worker_start = dp_gw_worker_start,

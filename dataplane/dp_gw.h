@@ -7,7 +7,10 @@
 
 #include "dp.h"
 
-/** The gateway's hooks, statistics and commands (dp_run's argument). */
-extern const struct dp_app dp_gw_app;
+/**
+ * The gateway's hooks, statistics and commands (dp_run's argument);
+ * main sets drain_ms from gateway.shutdown_ms.
+ */
+extern struct dp_app dp_gw_app;
 
 #endif /* DP_GW_H */

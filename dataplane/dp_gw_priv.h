@@ -232,7 +232,8 @@ struct dp_gw_worker {
 	uint32_t sweep;                  /**< next slot the sweep visits */
 	uint32_t sweep_n;                /**< slots per sweep step */
 	uint32_t now_ms;                 /**< the worker's clock, ms */
-	uint8_t draining;
+	uint8_t draining;                /**< 1: closes sent, 2: FINs sent */
+	uint32_t drain_start_ms;
 	struct rte_mempool *hs_pool;
 	struct rte_mempool *pool;        /**< the port's mbufs */
 	struct rte_mempool *clone_pool;  /**< indirect mbufs for fan-out */

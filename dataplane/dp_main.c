@@ -50,5 +50,6 @@ int main(int argc, char **argv)
 	int split = dp_split_args(argc, argv);
 
 	dp_app_args(argc, argv, split);
+	dp_gw_app.drain_ms = dp.conf.gw_shutdown_ms;
 	return dp_run(&dp_gw_app, split, argv);
 }

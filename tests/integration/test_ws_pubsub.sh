@@ -8,7 +8,9 @@ set -uo pipefail
 source "$(dirname "$0")/rig.sh"
 FANOUT=$BUILD/tests/ws_fanout
 SUBS=${PUBSUB_SUBS:-1000}
-MSGS=${PUBSUB_MSGS:-100000}
+# 20,000 messages in the suite (2e7 deliveries); PUBSUB_MSGS=100000 is the
+# full 1e8 of the issue, a few minutes on this machine (docs/testing.md).
+MSGS=${PUBSUB_MSGS:-20000}
 [ -x "$FANOUT" ] || { echo "rig: $FANOUT not built"; exit 1; }
 rig_up
 conf=$RIG_TMP/pubsub.conf
@@ -22,14 +24,15 @@ routes = (
   { path = "/disc/{channel}"; action = "pubsub:{channel}"; publish = true;
     policy = "disconnect"; queue_messages = 64; }
 );
-gateway = { fanout_mbufs = 262144; };
+gateway = { fanout_mbufs = 1048576; };
+tcp = { time_wait_ms = 200; };
 CONF
 # Two workers; more EAL memory for 1,000 subscribers' queued clones.
-GW_LCORES=0,1 GW_EAL_MEM="--no-huge --no-shconf -m 1536" gw_start --config "$conf"
+GW_LCORES=0,1 GW_EAL_MEM="--no-huge --no-shconf -m 2048" gw_start --config "$conf"
 
 if [ -z "${PUBSUB_ONLY:-}" ]; then
 checks_from peer "$FANOUT" "$GW_IP" 8080 /md/feed /md/feed "$SUBS" "$MSGS" \
-	--window 1000 --timeout 300
+	--window 1000 --timeout 600
 check "deliveries counted" stat_is gw_delivered -ge $((SUBS * MSGS))
 check "both workers delivered" test "$("$WSGWCTL" -s "$STATS_SOCK" stats workers |
 	awk '$1 ~ /^worker[0-9]+_gw_delivered$/ && $2 > 0' | wc -l)" -eq 2
@@ -54,6 +57,6 @@ check "conflation counted" stat_is gw_conflated -ge 1
 check "slow disconnect counted" stat_is gw_slow_disconnects -eq 1
 check "every connection freed" gw_idle 20
 check "subscriptions back to zero" stat_is gw_subscribers -eq 0
-gw_stop
+GW_STOP_DEADLINE=5 gw_stop   # 2 GB of EAL memory to give back
 check "SIGTERM: exit 0" test $? -eq 0
 rig_finish

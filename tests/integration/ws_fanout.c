@@ -12,6 +12,11 @@
  *             [--symbols N]
  *             [--size BYTES] [--window W] [--timeout S]
  *
+ * With MESSAGES 0 and --idle S it holds SUBS connections for S seconds
+ * instead, answering the gateway's pings (the first --dead K do not and
+ * must be reset by it), then closes the rest with 1000 and checks that
+ * every closing handshake completes.
+ *
  * Prints "ok NAME" / "fail NAME: why" lines and a summary; exit 1 on a
  * failure. Every wait is bounded by --timeout.
  */
@@ -44,12 +49,16 @@ struct conn {
 	int64_t last;          /* last seq, -1 none */
 	uint64_t bad;          /* out of order or repeated */
 	int close_code;        /* 0: none seen, -1: TCP ended without one */
+	int dead;              /* answers no ping */
+	int close_sent;
+	uint64_t pings;
 	int64_t last_sym[MAX_SYMBOLS];
 	uint64_t text_bad;
 };
 
 static struct conn *conns;
-static int n_conns, n_subs, n_slow, n_symbols = 8, msg_size = 64;
+static int n_conns, n_subs, n_slow, n_symbols = 8, msg_size = 64, n_dead;
+static double idle_s;
 static uint64_t n_msgs, window = 200, sent;
 static int64_t last_pub_sym[MAX_SYMBOLS];
 static const char *expect = "", *slow_path;
@@ -259,10 +268,13 @@ static int parse_frames(struct conn *c)
 		if (op == 1 || op == 2) {
 			on_message(c, p + hl, n);
 		} else if (op == 9) {
-			send_frame(c, 10, p + hl, n);
+			c->pings++;
+			if (!c->dead)
+				send_frame(c, 10, p + hl, n);
 		} else if (op == 8) {
 			c->close_code = n >= 2 ? (p[hl] << 8 | p[hl + 1]) : 1005;
-			send_frame(c, 8, p + hl, n >= 2 ? 2 : 0);
+			if (!c->close_sent)
+				send_frame(c, 8, p + hl, n >= 2 ? 2 : 0);
 			c->state = C_CLOSED;
 		}
 		off += hl + n;
@@ -415,6 +427,60 @@ static void publish_one(struct conn *p)
 	sent++;
 }
 
+/* Hold the connections, answering pings; then close the live ones. */
+static void idle_phase(const char *host, int port, const char *sub,
+		const char *pub)
+{
+	double until = now() + idle_s;
+	uint64_t live_pinged = 0, live_open = 0, dead_reset = 0, closed_ok = 0;
+	char why[160];
+
+	while (now() < until && now() < deadline)
+		poll_once(50, host, port, sub, pub);
+	for (int i = 0; i < n_subs; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->dead) {
+			dead_reset += c->state == C_CLOSED;
+			continue;
+		}
+		live_open += c->state == C_OPEN;
+		live_pinged += c->pings > 0;
+	}
+	snprintf(why, sizeof(why), "%llu of %d", (unsigned long long)live_open,
+			n_subs - n_dead);
+	record("every live connection still open", live_open ==
+			(uint64_t)(n_subs - n_dead), why);
+	snprintf(why, sizeof(why), "%llu of %d", (unsigned long long)live_pinged,
+			n_subs - n_dead);
+	record("every live connection got heartbeat pings", live_pinged ==
+			(uint64_t)(n_subs - n_dead), why);
+	snprintf(why, sizeof(why), "%llu of %d", (unsigned long long)dead_reset,
+			n_dead);
+	record("every silent peer cut off by the gateway",
+			dead_reset == (uint64_t)n_dead, why);
+	for (int i = 0; i < n_subs; i++)
+		if (conns[i].state == C_OPEN) {
+			send_frame(&conns[i], 8, (const uint8_t *)"\x03\xe8", 2);
+			conns[i].close_sent = 1;
+		}
+	for (;;) {
+		int left = 0;
+
+		for (int i = 0; i < n_subs; i++)
+			left += !conns[i].dead && conns[i].close_code == 0;
+		if (left == 0 || now() > deadline)
+			break;
+		poll_once(50, host, port, sub, pub);
+	}
+	for (int i = 0; i < n_subs; i++)
+		closed_ok += !conns[i].dead && conns[i].close_code == 1000;
+	snprintf(why, sizeof(why), "%llu of %d", (unsigned long long)closed_ok,
+			n_subs - n_dead);
+	record("every live connection closed with 1000", closed_ok ==
+			(uint64_t)(n_subs - n_dead), why);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -448,6 +514,10 @@ int main(int argc, char **argv)
 			msg_size = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--window"))
 			window = strtoull(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--idle"))
+			idle_s = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--dead"))
+			n_dead = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = atof(argv[i + 1]);
 	}
@@ -459,11 +529,20 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(0);
 	n_conns = n_subs + 1;
 	conns = calloc((size_t)n_conns, sizeof(*conns));
-	/* Subscribers in slices, so the listener's backlog keeps up. */
-	for (int i = 0; i < n_subs; i++) {
+	/* At most 256 handshakes at once, so the listener's backlog keeps up. */
+	for (int i = 0; i < n_subs && now() < deadline; i++) {
+		int busy;
+
+		do {
+			busy = 0;
+			for (int j = 0; j < i; j++)
+				busy += conns[j].state == C_CONNECTING ||
+					conns[j].state == C_HANDSHAKE;
+			if (busy >= 256)
+				poll_once(1, host, port, sub, pub);
+		} while (busy >= 256 && now() < deadline);
 		start_conn(&conns[i], &sa, i < n_slow);
-		if (i % 64 == 63)
-			poll_once(1, host, port, sub, pub);
+		conns[i].dead = i < n_dead;
 	}
 	for (;;) {
 		opened = 0;
@@ -475,6 +554,10 @@ int main(int argc, char **argv)
 	}
 	snprintf(why, sizeof(why), "%d of %d open", opened, n_subs);
 	record("every subscriber upgraded", opened == n_subs, why);
+	if (idle_s > 0) {
+		idle_phase(host, port, sub, pub);
+		goto out;
+	}
 	p = &conns[n_subs];
 	p->publisher = 1;
 	start_conn(p, &sa, 0);

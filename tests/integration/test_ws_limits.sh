@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Connection limits (per source address and in all) and the handshake
+# timeout: refusals counted, places given back, no other connection hurt.
+set -uo pipefail
+source "$(dirname "$0")/rig.sh"
+rig_up
+PEER_IP2=198.18.0.3
+rig_must ip -n "$NS_PEER" addr add "$PEER_IP2/$PREFIX" dev "$VETH_PEER"
+cat >"$RIG_TMP/limits.conf" <<'CONF'
+gateway = { max_conns = 30; max_conns_per_ip = 20; handshake_timeout_ms = 1000; };
+tcp = { time_wait_ms = 200; };
+CONF
+GW_LCORES=0,1 gw_start --config "$RIG_TMP/limits.conf"
+checks_from peer "$PY" "$ROOT/tests/integration/ws_limits.py" "$GW_IP" 8080 \
+	"$PEER_IP" "$PEER_IP2"
+check "per-address refusals counted" stat_is gw_refused_per_ip -ge 5
+check "global refusals counted" stat_is gw_refused_max_conns -ge 5
+check "handshake timeout counted" stat_is gw_handshake_timeouts -eq 1
+checks_from peer "$PY" "$ROOT/tests/integration/ws_checks.py" "$GW_IP" 8080 http
+check "every connection freed" gw_idle 15
+gw_stop
+check "SIGTERM: exit 0" test $? -eq 0
+rig_finish
