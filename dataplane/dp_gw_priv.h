@@ -338,8 +338,6 @@ extern const struct ts_tcp_ops dp_gw_tcp_ops;
 void dp_gw_outq_purge(struct dp_gw_conn *c);
 
 /* dp_gw_pubsub.c */
-/** Hash of JSON member @p field's value in @p p (0: none; never 0 else). */
-uint32_t dp_gw_json_key(const uint8_t *p, size_t n, const char *field);
 int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket);
 void dp_gw_pubsub_free(struct dp_gw_worker *g);
 /** Channel id of a name (never 0). */

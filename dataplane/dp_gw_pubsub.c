@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "dp_gw_priv.h"
+#include "dp_key.h"
 
 uint64_t dp_gw_chan_id(const char *name, size_t len)
 {
@@ -104,60 +105,6 @@ static size_t dp_gw_frame_hdr_len(const uint8_t *p)
 	return len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
 }
 
-/*
- * The value of JSON member @p field (the first one whose name matches,
- * at any depth) as a non-zero hash; 0 when there is none. Only the first
- * segment is read: the key must lie in the message's first bytes.
- */
-uint32_t dp_gw_json_key(const uint8_t *p, size_t n, const char *field)
-{
-	size_t flen = strlen(field);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t start, end, v;
-		uint32_t h;
-
-		if (p[i] != '"')
-			continue;
-		start = ++i;
-		while (i < n && p[i] != '"')
-			i += p[i] == '\\' ? 2 : 1;
-		if (i >= n)
-			return 0;
-		end = i;
-		v = i + 1;
-		while (v < n && (p[v] == ' ' || p[v] == '\t' || p[v] == '\r' ||
-					p[v] == '\n'))
-			v++;
-		if (v >= n || p[v] != ':')
-			continue;          /* a value, not a name */
-		if (end - start != flen || memcmp(p + start, field, flen) != 0)
-			continue;
-		v++;
-		while (v < n && (p[v] == ' ' || p[v] == '\t' || p[v] == '\r' ||
-					p[v] == '\n'))
-			v++;
-		if (v >= n)
-			return 0;
-		start = v;
-		if (p[v] == '"') {
-			for (v++; v < n && p[v] != '"'; v += p[v] == '\\' ? 2 : 1)
-				;
-			if (v >= n)
-				return 0;
-			end = v + 1;
-		} else {
-			while (v < n && p[v] != ',' && p[v] != '}' &&
-					p[v] != ']' && p[v] != ' ' && p[v] != '\n')
-				v++;
-			end = v;
-		}
-		h = rte_hash_crc(p + start, (uint32_t)(end - start), 0x1b873593);
-		return h != 0 ? h : 1;
-	}
-	return 0;
-}
-
 static uint32_t dp_gw_msg_key(struct rte_mbuf *m, const char *field)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -165,7 +112,7 @@ static uint32_t dp_gw_msg_key(struct rte_mbuf *m, const char *field)
 
 	if (m->data_len <= hl)
 		return 0;
-	return dp_gw_json_key(p + hl, m->data_len - hl, field);
+	return dp_conflate_key(p + hl, m->data_len - hl, field);
 }
 
 /* ---- slow consumers ---- */

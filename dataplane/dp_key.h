@@ -1,0 +1,19 @@
+/**
+ * @file
+ * Conflation keys of pub/sub messages (dp_key.c).
+ */
+#ifndef DP_KEY_H
+#define DP_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * The value of JSON member @p field in @p p (the first member of that
+ * name, at any depth), as a hash that is never 0.
+ * @return the hash, or 0 when there is no such member or its value is cut
+ *         off by the end of @p p.
+ */
+uint32_t dp_conflate_key(const uint8_t *p, size_t n, const char *field);
+
+#endif /* DP_KEY_H */
