@@ -231,7 +231,7 @@ static const struct dp_rkey dp_rkeys[] = {
 	DP_RL("origins", origins, "allowed Origin values (any when absent)"),
 	DP_RL("protocols", protocols, "subprotocols the route speaks"),
 	DP_RB("publish", publish, "pubsub: clients may publish"),
-	DP_RU("max_message", max_message, 1, 1u << 30, "largest message, bytes"),
+	DP_RU("max_message", max_message, 1, 1u << 26, "largest message, bytes"),
 	DP_RU("idle_timeout_ms", idle_timeout_ms, 0, 86400000,
 	      "silence before a ping; twice that closes (0: never)"),
 	DP_RU("queue_bytes", queue_bytes, 1024, 1u << 30,
