@@ -7,12 +7,14 @@
 # rate is completed, checked connections per second, measured from the
 # client's tcp_client_conns_ok counter once a second.
 #
-# usage: sudo bench/tcp_memif.sh [CONNS]      (default 200000)
+# usage: sudo [BUILD=dir] bench/tcp_memif.sh [CONNS]   (default 200000;
+#        BUILD defaults to build/)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${1:-200000}
-WSGW=$ROOT/build/dataplane/wsgw
-CTL=$ROOT/build/control/wsgwctl
+BUILD=${BUILD:-$ROOT/build}
+WSGW=$BUILD/dataplane/wsgw
+CTL=$BUILD/control/wsgwctl
 . "$ROOT/bench/lib.sh"
 TMP=$BENCH_TMP
 bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
