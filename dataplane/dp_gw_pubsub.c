@@ -292,6 +292,8 @@ void dp_gw_publish(struct dp_gw_worker *g, uint64_t id, struct rte_mbuf *m)
 	uint16_t owner = (uint16_t)(id % dp.n_workers);
 
 	dp_gw_count(g, DP_GW_STAT_PUBLISHED, 1);
+	/* Summed once here; every subscriber's segment reuses the sum. */
+	ts_payload_cksum_prepare(g->ts, m);
 	meta->chan = id;
 	if (owner == g->w->id) {
 		dp_gw_broadcast(g, m);

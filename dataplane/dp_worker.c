@@ -19,6 +19,8 @@
 #define DP_NEIGH_RING_SIZE 1024
 #define DP_HANDOFF_RING_SIZE 4096
 #define DP_TX_RETRIES 2
+/* Empty polls in a row before dataplane.idle_sleep_us applies. */
+#define DP_IDLE_LOOPS 1000
 
 static uint16_t dp_tx(void *arg, uint16_t port, uint16_t queue,
 		struct rte_mbuf **pkts, uint16_t n)
@@ -237,6 +239,8 @@ int dp_worker_main(void *arg)
 	const uint16_t n_ports = dp.n_ports;
 	struct rte_mbuf *pkts[DP_BURST];
 	uint64_t next_drain = 0, deadline = 0;
+	const uint32_t idle_sleep_us = dp.conf.idle_sleep_us;
+	uint32_t idle = 0;
 
 	RTE_SET_USED(arg);
 	if (w == NULL)
@@ -276,8 +280,13 @@ int dp_worker_main(void *arg)
 		if (app->poll != NULL)
 			app->poll(w, tsc);
 		w->stats[DP_STAT_LOOPS]++;
-		if (got != 0)
+		if (got != 0) {
 			w->stats[DP_STAT_BUSY_LOOPS]++;
+			idle = 0;
+		} else if (unlikely(idle_sleep_us != 0) && ++idle > DP_IDLE_LOOPS) {
+			/* Shared cores: give them back while nothing comes. */
+			rte_delay_us_sleep(idle_sleep_us);
+		}
 		ts_flush(&w->ts);
 		if (unlikely(tsc >= next_drain)) {
 			next_drain = tsc + w->drain_tsc;

@@ -26,6 +26,9 @@ routes = (
 );
 gateway = { fanout_mbufs = 1048576; };
 tcp = { time_wait_ms = 200; };
+# Two busy-polling workers on a two-core machine starve the kernel side
+# (the subscribers' ACKs): sleep when idle.
+dataplane = { idle_sleep_us = 50; };
 CONF
 # Two workers; more EAL memory for 1,000 subscribers' queued clones.
 GW_LCORES=0,1 GW_EAL_MEM="--no-huge --no-shconf -m 2048" gw_start --config "$conf"
