@@ -108,6 +108,7 @@ phase_load() {
 	LOAD_PPS=$(printf '%s\n' "${samples[@]}" | median)
 	LOAD_RX_PPS=$(printf '%s\n' "${rx_samples[@]}" | median)
 	LOAD_MSGS=$(/usr/bin/python3 -c "import json; r = json.load(open('$TMP/ld.json')); print('%.0f %d %d %s' % (r['msgs_per_s']['tx'], r['counters']['msgs_verified'], r['errors_total'], r['latency']['p50_us']))")
+	LOAD_ERRORS=$(/usr/bin/python3 -c "import json; e = json.load(open('$TMP/ld.json'))['errors']; print(' '.join('%s=%d' % kv for kv in e.items() if kv[1]))")
 }
 
 phase_testpmd
@@ -119,5 +120,6 @@ memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
   A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
   B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
      $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
+     ${LOAD_ERRORS:+errors: $LOAD_ERRORS}
   ratio B / A (packets sent): $ratio   (goal >= 0.8)
 EOT

@@ -40,10 +40,17 @@ void ld_conn_set_state(struct ld_conn *c, uint8_t state)
 	c->state = state;
 }
 
-/* ---- The opening list: connections in handshake, oldest first ---- */
-
-static void ld_open_link(struct ld_worker *w, struct ld_conn *c)
+/*
+ * The timed list: connections opening or closing, oldest first, each with
+ * --connect-timeout from when it joined (ld_timeouts gives up on them).
+ * One bound for both keeps the list in deadline order.
+ */
+static void ld_timed_link(struct ld_worker *w, struct ld_conn *c)
 {
+	if (c->flags & LD_CF_TIMED)
+		return;
+	c->flags |= LD_CF_TIMED;
+	c->t_start = rte_rdtsc();
 	c->onext = NULL;
 	c->oprev = w->open_tail;
 	if (w->open_tail != NULL)
@@ -53,10 +60,11 @@ static void ld_open_link(struct ld_worker *w, struct ld_conn *c)
 	w->open_tail = c;
 }
 
-void ld_open_unlink(struct ld_worker *w, struct ld_conn *c)
+void ld_timed_unlink(struct ld_worker *w, struct ld_conn *c)
 {
-	if (c->state != LD_CS_TCP && c->state != LD_CS_HS)
+	if (!(c->flags & LD_CF_TIMED))
 		return;
+	c->flags &= (uint8_t)~LD_CF_TIMED;
 	if (c->oprev != NULL)
 		c->oprev->onext = c->onext;
 	else
@@ -280,6 +288,9 @@ void ld_conn_ping(struct ld_conn *c, uint64_t tsc)
 	struct ld_worker *w = c->w;
 	uint8_t p[12];
 
+	if (w->msg_quota == 0)
+		return;
+	w->msg_quota--;
 	if (c->flags & LD_CF_PING_OUT)
 		ld_count(w, LD_STAT_ERR_PONG_TIMEOUT, 1);
 	memcpy(p, &c->gid, 4);
@@ -310,13 +321,13 @@ int ld_conn_open(struct ld_worker *w, struct ld_conn *c, uint64_t tsc)
 	}
 	ts_tcb_set_user(tcb, c);
 	c->tcb = tcb;
-	c->t_start = tsc;
 	c->tx_seq = c->answered = c->rx_seq = c->due = 0;
 	c->flags = 0;
 	c->rx_have = c->rx_bad = 0;
 	c->rx_off = 0;
 	ld_conn_set_state(c, LD_CS_TCP);
-	ld_open_link(w, c);
+	ld_timed_link(w, c);
+	c->t_start = tsc;
 	ld_count(w, LD_STAT_CONN_ATTEMPTS, 1);
 	return 0;
 }
@@ -326,7 +337,7 @@ static void ld_conn_ready(struct ld_conn *c, uint64_t tsc)
 	struct ld_worker *w = c->w;
 	uint64_t ns = ld_ns(tsc - c->t_start);
 
-	ld_open_unlink(w, c);
+	ld_timed_unlink(w, c);
 	ld_hs_release(w, c);
 	ld_hist_record(w->hs_lat, ns);
 	if (ld.conf.scenario == LD_SC_CONNECT)
@@ -343,11 +354,18 @@ static void ld_conn_ready(struct ld_conn *c, uint64_t tsc)
 		ld_conn_pump(c, tsc);
 }
 
-/* End our side of the TCP connection once we are done with it. */
-static void ld_tcp_finish(struct ld_conn *c)
+/* Closing, timed like opening: a server that never answers is given up. */
+static void ld_conn_closing(struct ld_conn *c)
 {
 	if (c->state != LD_CS_CLOSING)
 		ld_conn_set_state(c, LD_CS_CLOSING);
+	ld_timed_link(c->w, c);
+}
+
+/* End our side of the TCP connection once we are done with it. */
+static void ld_tcp_finish(struct ld_conn *c)
+{
+	ld_conn_closing(c);
 	ts_tcp_shutdown(c->w->ts, c->tcb);
 }
 
@@ -397,7 +415,7 @@ static void ld_hs_failed(struct ld_conn *c, int rc)
 		ld_count(w, LD_STAT_ERR_HS_INVALID, 1);
 	}
 	c->flags |= LD_CF_COUNTED;
-	ld_open_unlink(w, c);
+	ld_timed_unlink(w, c);
 	ld_hs_release(w, c);
 	ld_tcp_finish(c);
 }
@@ -620,7 +638,7 @@ static void ld_conn_gone(struct ld_conn *c)
 	struct ld_worker *w = c->w;
 	uint32_t left = c->tx_seq - c->answered;
 
-	ld_open_unlink(w, c);
+	ld_timed_unlink(w, c);
 	ld_hs_release(w, c);
 	rte_pktmbuf_free(c->tx_wait);
 	c->tx_wait = NULL;
@@ -657,7 +675,7 @@ void ld_conn_close(struct ld_conn *c)
 	}
 	if (c->state != LD_CS_OPEN)
 		return;
-	ld_conn_set_state(c, LD_CS_CLOSING);
+	ld_conn_closing(c);
 	if (ld.conf.raw || ws_conn_close(&w->ws, &c->ws, WS_CLOSE_NORMAL,
 				NULL, 0) != 0)
 		ld_tcp_finish(c);
@@ -713,7 +731,7 @@ static void ld_tcp_peer_closed(void *app, struct ts_ctx *ctx,
 		ld_count(app, LD_STAT_ERR_ABNORMAL_CLOSE, 1);
 		c->flags |= LD_CF_COUNTED;
 	}
-	ld_open_unlink(app, c);
+	ld_timed_unlink(app, c);
 	ld_hs_release(app, c);
 	ld_tcp_finish(c);
 }

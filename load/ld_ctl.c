@@ -22,6 +22,8 @@
 
 /** Pubsub drain: deliveries that stop this long are all there are. */
 #define LD_QUIET_MS 500
+/** A run bounded by --count alone ends when nothing moves for this long. */
+#define LD_STALL_MS 10000
 
 /** Counters summed over the workers. */
 struct ld_sum {
@@ -136,6 +138,21 @@ static void ld_ctl_ramp(const struct ld_sum *s)
 	ld_phase_set(LD_PH_SETTLE);
 }
 
+/* No message or handshake moved for LD_STALL_MS. */
+static int ld_ctl_stalled(const struct ld_sum *s, uint64_t now)
+{
+	static uint64_t last, since;
+	uint64_t moved = s->st[LD_STAT_MSG_TX] + s->st[LD_STAT_MSG_RX] +
+		s->st[LD_STAT_HS_OK] + s->st[LD_STAT_PONG_RX] +
+		s->st[LD_STAT_CONN_ATTEMPTS];
+
+	if (moved != last || since == 0) {
+		last = moved;
+		since = now;
+	}
+	return ld_ms_since(since, now) >= LD_STALL_MS;
+}
+
 static int ld_ctl_run_over(const struct ld_sum *s, uint64_t now)
 {
 	const struct ld_conf *cf = &ld.conf;
@@ -147,6 +164,12 @@ static int ld_ctl_run_over(const struct ld_sum *s, uint64_t now)
 		return cf->count != 0 && s->open_left == 0;
 	if (cf->count != 0 && s->msg_left == 0)
 		return 1;
+	if (cf->duration_s == 0 && ld_ctl_stalled(s, now)) {
+		snprintf(ld.stalled, sizeof(ld.stalled), "nothing sent or "
+				"received for %d s: the run ended before --count "
+				"was reached", LD_STALL_MS / 1000);
+		return 1;
+	}
 	/* Every connection gone: nothing more will happen. */
 	return s->st[LD_STAT_CONNS_OPEN] == 0 && s->st[LD_STAT_CONNS_OPENING] == 0;
 }

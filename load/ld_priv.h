@@ -52,6 +52,7 @@ enum ld_role {
 #define LD_CF_PING_OUT    0x02   /**< idle: a ping awaits its pong */
 #define LD_CF_COUNTED     0x04   /**< its failure is already counted */
 #define LD_CF_WS          0x08   /**< handshake done: frames flow */
+#define LD_CF_TIMED       0x10   /**< on the timed list (opening, closing) */
 
 /* What was wrong with a message received (ld_conn.rx_bad); 0: nothing. */
 #define LD_RX_BAD_BODY 1         /**< payload, length or frame type */
@@ -76,10 +77,10 @@ struct ld_conn {
 	struct ts_tcb *tcb;            /**< NULL when not connected */
 	struct ld_hs_slot *hs;         /**< during the handshake */
 	struct rte_mbuf *tx_wait;      /**< a message the send queue refused */
-	struct ld_conn *onext;         /**< opening list (FIFO by t_start) */
+	struct ld_conn *onext;         /**< timed list (FIFO by t_start) */
 	struct ld_conn *oprev;
 	uint32_t *sub;                 /**< subscriber: [next seq, count] per publisher */
-	uint64_t t_start;              /**< TSC the connect began */
+	uint64_t t_start;              /**< TSC the connect (then the close) began */
 	uint64_t t_ping;               /**< idle: TSC of the ping awaited */
 	uint32_t gid;                  /**< connection number in the whole run */
 	uint32_t sidx;                 /**< open loop: index in senders[] */
@@ -97,6 +98,13 @@ struct ld_conn {
 	uint8_t rx_have;               /**< header bytes in rx_hdr */
 	uint8_t rx_hdr[LD_MSG_HDR_TEXT];
 };
+
+/*
+ * What a connection costs wsgw-load, beside the stack's 256 bytes: a
+ * million connections take about 600 MB in all.
+ */
+_Static_assert(sizeof(struct ld_conn) <= 384,
+		"a connection's state stays within six cache lines");
 
 /** Interval histograms kept per worker, rotated every second. */
 #define LD_IV_SLOTS 3
@@ -117,7 +125,7 @@ struct ld_worker {
 	uint32_t ready_n;
 	struct ld_hs_slot *hs_slots;
 	struct ld_hs_slot *hs_free;
-	struct ld_conn *open_head;     /**< opening connections, oldest first */
+	struct ld_conn *open_head;     /**< opening or closing, oldest first */
 	struct ld_conn *open_tail;
 	uint32_t next_hop[TS_MAX_IFACES];
 	uint64_t opens;                /**< connections started */
@@ -175,6 +183,7 @@ struct ld_main {
 	int ctl_stop;                  /**< atomic: the control thread ends */
 	int interrupted;               /**< SIGINT or SIGTERM */
 	char fatal[256];               /**< why the run could not go on */
+	char stalled[128];             /**< why a --count run ended early */
 	/* Timeline, written by the control thread. */
 	struct ld_sample *samples;
 	uint32_t n_samples;
@@ -219,7 +228,7 @@ void ld_conn_pump(struct ld_conn *c, uint64_t tsc);
 void ld_conn_close(struct ld_conn *c);
 void ld_conn_abort(struct ld_conn *c);
 void ld_conn_ping(struct ld_conn *c, uint64_t tsc);
-void ld_open_unlink(struct ld_worker *w, struct ld_conn *c);
+void ld_timed_unlink(struct ld_worker *w, struct ld_conn *c);
 
 /** Closing handshakes get this long before the run ends regardless. */
 #define LD_CLOSE_BOUND_MS 3000

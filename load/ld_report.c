@@ -208,6 +208,8 @@ void ld_report_print(FILE *out)
 	if (ld.hs_status != 0)
 		fprintf(out, "    (the server refused with HTTP %u)\n",
 				ld.hs_status);
+	if (ld.stalled[0] != '\0')
+		fprintf(out, "  %-14s %s\n", "stalled", ld.stalled);
 	if (ld.fatal[0] != '\0')
 		fprintf(out, "  %-14s FAILED: %s\n", "result", ld.fatal);
 	else
@@ -344,6 +346,8 @@ int ld_report_json(const char *path)
 	ld_json_timeline(f);
 	fputs("  \"fatal\": ", f);
 	ld_json_str(f, ld.fatal);
+	fputs(",\n  \"stalled\": ", f);
+	ld_json_str(f, ld.stalled);
 	fprintf(f, ",\n  \"exit_status\": %d\n}\n", ld_exit_status());
 	return fclose(f) == 0 ? 0 : -1;
 }

@@ -193,7 +193,7 @@ enum ld_stat_kind {
 	X(ERR_PUBSUB_MISSING, "err_pubsub_missing", "publications a subscriber never received", LD_KIND_ERROR) \
 	X(ERR_PONG_TIMEOUT, "err_pong_timeout", "ping unanswered when the next was due", LD_KIND_ERROR) \
 	X(ERR_NO_MBUF, "err_no_mbuf", "mbuf pool empty: a message or handshake not sent", LD_KIND_ERROR) \
-	X(ERR_CLOSE_TIMEOUT, "err_close_timeout", "connections still open when the closing bound passed", LD_KIND_ERROR)
+	X(ERR_CLOSE_TIMEOUT, "err_close_timeout", "closing handshakes not done within --connect-timeout, or by the end", LD_KIND_ERROR)
 
 #define LD_STAT_ENUM_(id, name, desc, kind) LD_STAT_##id,
 enum ld_stat {

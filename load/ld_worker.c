@@ -351,15 +351,17 @@ static void ld_phase_enter(struct ld_worker *w, uint8_t ph, uint64_t tsc)
 	}
 }
 
-/* Connections still in handshake past --connect-timeout: given up. */
+/* Connections still opening or closing past --connect-timeout: given up. */
 static void ld_timeouts(struct ld_worker *w, uint64_t tsc)
 {
 	const uint64_t limit = ld.tsc_hz * ld.conf.connect_timeout_ms / 1000;
 
-	while (w->open_head != NULL && tsc - w->open_head->t_start > limit) {
+	while (w->open_head != NULL && tsc > w->open_head->t_start &&
+			tsc - w->open_head->t_start > limit) {
 		struct ld_conn *c = w->open_head;
 
-		ld_count(w, LD_STAT_ERR_CONNECT_TIMEOUT, 1);
+		ld_count(w, c->state == LD_CS_CLOSING ? LD_STAT_ERR_CLOSE_TIMEOUT :
+				LD_STAT_ERR_CONNECT_TIMEOUT, 1);
 		c->flags |= LD_CF_COUNTED;
 		ld_conn_abort(c);
 	}
