@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "dp_gw_priv.h"
@@ -24,9 +23,7 @@
 
 uint64_t dp_gw_chan_id(const char *name, size_t len)
 {
-	uint32_t lo = rte_hash_crc(name, (uint32_t)len, 0x9747b28c);
-	uint32_t hi = rte_hash_crc(name, (uint32_t)len, lo ^ 0x85ebca6b);
-	uint64_t id = (uint64_t)hi << 32 | lo;
+	uint64_t id = dp_fnv1a64(name, len);
 
 	return id != 0 ? id : 1;
 }

@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <rte_hash_crc.h>
-
 #include "dp_key.h"
 
 /*
@@ -22,6 +20,7 @@ uint32_t dp_conflate_key(const uint8_t *p, size_t n, const char *field)
 
 	for (size_t i = 0; i < n; i++) {
 		size_t start, end, v;
+		uint64_t hv;
 		uint32_t h;
 
 		if (p[i] != '"')
@@ -59,7 +58,8 @@ uint32_t dp_conflate_key(const uint8_t *p, size_t n, const char *field)
 				v++;
 			end = v;
 		}
-		h = rte_hash_crc(p + start, (uint32_t)(end - start), 0x1b873593);
+		hv = dp_fnv1a64(p + start, end - start);
+		h = (uint32_t)(hv ^ (hv >> 32));
 		return h != 0 ? h : 1;
 	}
 	return 0;

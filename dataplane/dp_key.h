@@ -9,6 +9,20 @@
 #include <stdint.h>
 
 /**
+ * FNV-1a, 64 bits, over bytes at any alignment: channel ids and
+ * conflation keys (short strings, hashed off the hot per-packet path).
+ */
+static inline uint64_t dp_fnv1a64(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/**
  * The value of JSON member @p field in @p p (the first member of that
  * name, at any depth), as a hash that is never 0.
  * @return the hash, or 0 when there is no such member or its value is cut

@@ -121,9 +121,10 @@ static void test_errors_name_key_and_line(void **state)
 		  { ":1: key 'ip.ttl'", "expected an integer from 1 to 255",
 		    NULL } },
 		{ "ip = { ttl = 300; };\n", { "key 'ip.ttl'", NULL, NULL } },
-		{ "listen = 80;\n",
-		  { ":1: key 'listen': unknown key",
-		    "ports, dataplane, arp, ip, tcp, stats_socket", NULL } },
+		{ "listen_on = 80;\n",
+		  { ":1: key 'listen_on': unknown key",
+		    "ports, listen, routes, dataplane, arp, ip, tcp, gateway, "
+		    "stats_socket", NULL } },
 		{ "ports = ( { addr = \"10.0.0.1\"; } );\n",
 		  { ":1: key", "addr", "198.18.0.1/24" } },
 		{ "ports = ( { addr = \"10.0.0.1/8\"; gw = \"10.0.0.9\"; } );\n",
