@@ -120,6 +120,6 @@ memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
   A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
   B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
      $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
-     ${LOAD_ERRORS:+errors: $LOAD_ERRORS}
   ratio B / A (packets sent): $ratio   (goal >= 0.8)
 EOT
+[ -z "$LOAD_ERRORS" ] || echo "  wsgw-load errors: $LOAD_ERRORS"

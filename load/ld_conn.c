@@ -241,16 +241,20 @@ static int ld_send_msg(struct ld_conn *c, uint64_t due, uint64_t tsc)
 				(uint64_t)UINT32_MAX) : 0,
 	};
 	struct rte_mbuf *m = ld_msg_mbuf(w, size, &h);
+	int rc;
 
 	if (m == NULL)
 		return -1;
+	rc = ld_tx(c, m);
+	if (rc < 0)
+		return rc;   /* the connection cannot send: nothing went */
 	c->tx_seq++;
 	w->msg_quota--;
 	ld_count(w, LD_STAT_MSG_TX, 1);
 	ld_count(w, LD_STAT_BYTES_TX, size);
 	if (c->role == LD_ROLE_SENDER)
 		ld_count(w, LD_STAT_INFLIGHT, 1);
-	return ld_tx(c, m);
+	return rc;
 }
 
 void ld_conn_pump(struct ld_conn *c, uint64_t tsc)

@@ -284,17 +284,19 @@ static void ld_json_timeline(FILE *f)
 static void ld_json_conf(FILE *f)
 {
 	const struct ld_conf *cf = &ld.conf;
-	char size[64];
+	char size[64], inflight[16] = "null";
 
 	ld_size_text(&cf->size, size, sizeof(size));
+	if (cf->inflight != UINT32_MAX)
+		snprintf(inflight, sizeof(inflight), "%u", cf->inflight);
 	fputs("  \"url\": ", f);
 	ld_json_str(f, cf->url);
 	fprintf(f, ",\n  \"scenario\": \"%s\",\n  \"loop\": \"%s\",\n"
-			"  \"conns\": %u,\n  \"inflight\": %u,\n  \"rate\": %.3f,\n"
+			"  \"conns\": %u,\n  \"inflight\": %s,\n  \"rate\": %.3f,\n"
 			"  \"size\": \"%s\",\n  \"frames\": \"%s\",\n"
 			"  \"workers\": %u,\n  \"interrupted\": %s,\n",
 			ld_scenario_name(cf->scenario), cf->rate > 0 ? "open" :
-			"closed", cf->conns, cf->inflight, cf->rate, size,
+			"closed", cf->conns, inflight, cf->rate, size,
 			cf->binary ? "binary" : "text", ld.n_workers,
 			ld.interrupted ? "true" : "false");
 }

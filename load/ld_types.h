@@ -16,7 +16,6 @@ enum ld_err {
 	LD_OK = 0,
 	LD_ERR_USAGE = 1,   /**< bad option or value; the message names it */
 	LD_ERR_HELP = 2,    /**< --help or --version was printed */
-	LD_ERR_NOMEM = 3,   /**< allocation at set-up failed */
 };
 
 /** Exit status: errors over --max-errors, or the run could not go on. */
