@@ -139,8 +139,8 @@ void dp_conf_defaults(struct dp_conf *conf)
 	conf->gw_handshake_ms = 5000;
 	conf->gw_shutdown_ms = 2000;
 	conf->gw_close_ms = 5000;
-	conf->gw_max_handshakes = 4096;
-	conf->gw_fanout_mbufs = 262144;
+	conf->gw_max_handshakes = 1024;
+	conf->gw_fanout_mbufs = 65536;
 }
 
 /* Built-in routes, when neither the file nor --route gives one. */
