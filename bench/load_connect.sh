@@ -56,4 +56,4 @@ echo "  handshakes: $hs ok, $ok closed cleanly, $errors errors"
 echo "  handshakes per second: $rate over the run, best second $best (goal 300000 per core pair)"
 echo "  handshake time (connect to 101): p50 $p50 us, p99 $p99 us"
 grep '^\[' "$TMP/ld.log" | tail -5
-echo "  gateway: $("$CTL" -s "$TMP/gw.sock" stats | awk '$1 == "gw_upgrades" || $1 == "tcp_retrans_timeout" || $1 == "tcp_syncookies_sent" { printf "%s %s  ", $1, $2 }')"
+echo "  gateway: $("$CTL" -s "$TMP/gw.sock" stats | awk '$1 == "gw_upgrades" || $1 == "gw_close_timeouts" || $1 == "tcp_rst_sent" || $1 == "tcp_retrans_timeout" || $1 == "tcp_syncookies_sent" { printf "%s %s  ", $1, $2 }')"
