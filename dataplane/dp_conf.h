@@ -17,6 +17,7 @@
 #define DP_MAX_ROUTES 32
 #define DP_ROUTE_STR 128         /* host, path, channel, origins ... */
 #define DP_DEFAULT_LISTEN 8080
+#define DP_CHANNEL_MAX 63        /* bytes of a channel name */
 #define DP_PATH_MAX 108          /* sun_path of a Unix socket */
 #define DP_ERR_MAX 512
 

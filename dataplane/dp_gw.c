@@ -352,13 +352,16 @@ void dp_gw_fin_when_sent(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	dp_gw_release(g, c);
 }
 
-/* Both FINs queued: TCP needs nothing more from us. */
+/*
+ * Our FIN is queued behind everything we had to say: TCP finishes alone
+ * (FIN-WAIT, LAST-ACK, TIME-WAIT; what the peer still sends is dropped
+ * as for a departed application) and the connection goes back now.
+ */
 static void dp_gw_release(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
 	struct ts_tcb *tcb = c->tcb;
 
-	if (!(c->flags & DP_GW_CF_PEER_FIN) || !(c->flags & DP_GW_CF_FIN) ||
-			c->outq != NULL || tcb == NULL)
+	if (!(c->flags & DP_GW_CF_FIN) || c->outq != NULL || tcb == NULL)
 		return;
 	ts_tcb_set_user(tcb, NULL);
 	c->tcb = NULL;
@@ -502,10 +505,12 @@ static int dp_gw_on_upgrade(void *arg, const struct ws_http_request *req)
 		size_t len = r->channel[0] ? strlen(r->channel) : rest_len;
 
 		c->u.hs->chan = dp_gw_chan_id(name, len);
-		if (dp_gw_subscribe(g, NULL, c->u.hs->chan, name, len) != 0) {
+		if (!dp_gw_chan_room(g, c->u.hs->chan)) {
 			dp_gw_count(g, DP_GW_STAT_CHAN_FULL, 1);
 			return 503;
 		}
+		memcpy(c->u.hs->chan_name, name, len);
+		c->u.hs->chan_name[len] = '\0';
 	}
 	return 0;
 }
@@ -543,8 +548,7 @@ static void dp_gw_on_http(void *arg, const struct ws_http_request *req,
 	size_t hlen = 0, rest_len;
 
 	RTE_SET_USED(arg);
-	if (!dp_gw_str_is(req->method, req->method_len, "GET") &&
-			!dp_gw_str_is(req->method, req->method_len, "HEAD")) {
+	if (!dp_gw_str_is(req->method, req->method_len, "GET")) {
 		reply->status = 405;
 		reply->reason = "Method Not Allowed";
 		return;
@@ -617,15 +621,19 @@ void dp_gw_open(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
 	const struct dp_route_conf *r = dp_gw_route(c);
 	uint64_t chan = c->u.hs->chan;
+	char name[DP_GW_CHAN_NAME];
 
+	/* The handshake block goes back below: keep what subscribing needs. */
+	snprintf(name, sizeof(name), "%s", c->u.hs->chan_name);
 	dp_gw_state_leave(g, c);
 	ws_conn_init(&c->u.ws, WS_ROLE_SERVER, c, NULL, 0);
 	c->state = DP_GW_OPEN;
 	c->t_ms = g->now_ms;
 	dp_gw_count(g, DP_GW_STAT_WS_OPEN, 1);
 	dp_gw_rcount(g, c->route, DP_GW_RSTAT_CONNS, 1);
-	if (r->action == DP_ACT_PUBSUB)
-		(void)dp_gw_subscribe(g, c, chan, NULL, 0);
+	if (r->action == DP_ACT_PUBSUB &&
+			dp_gw_subscribe(g, c, chan, name, strlen(name)) != 0)
+		dp_gw_count(g, DP_GW_STAT_CHAN_FULL, 1);
 }
 
 /* The head is complete or refused: answer it. @return 0 when OPEN. */
@@ -684,6 +692,8 @@ static int dp_gw_on_chunk(void *user, enum ws_opcode op, uint8_t *data,
 	const struct dp_route_conf *r = dp_gw_route(c);
 	struct rte_mbuf *m;
 
+	if (c->u.ws.close_state != WS_OPEN)
+		return 0;              /* nothing is sent after our close */
 	if (r->action == DP_ACT_PUBSUB && !r->publish) {
 		dp_gw_count(g, DP_GW_STAT_PUB_REFUSED, 1);
 		return -1;             /* 1008 */
@@ -797,7 +807,7 @@ static int dp_gw_accepted(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb)
 {
 	struct dp_gw_worker *g = app;
 	struct dp_gw_conn *c;
-	void *hs;
+	void *hs = NULL;
 
 	RTE_SET_USED(ctx);
 	if (g->draining) {
@@ -815,8 +825,9 @@ static int dp_gw_accepted(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb)
 		dp_gw_count(g, DP_GW_STAT_REFUSED_IP, 1);
 		return -1;
 	}
-	if (rte_mempool_get(g->hs_pool, &hs) != 0 ||
-			(c = dp_gw_conn_new(g)) == NULL) {
+	if (rte_mempool_get(g->hs_pool, &hs) != 0)
+		hs = NULL;
+	if (hs == NULL || (c = dp_gw_conn_new(g)) == NULL) {
 		if (hs != NULL)
 			rte_mempool_put(g->hs_pool, hs);
 		__atomic_fetch_sub(&dp_gw.conns, 1, __ATOMIC_RELAXED);
@@ -867,8 +878,11 @@ static void dp_gw_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb,
 		dp_gw_proxy_recv(g, c, m);
 		return;
 	}
-	c->t_ms = g->now_ms;
-	c->flags &= (uint8_t)~DP_GW_CF_PING;
+	/* Activity counts for the idle timeout only; other deadlines hold. */
+	if (c->state == DP_GW_OPEN) {
+		c->t_ms = g->now_ms;
+		c->flags &= (uint8_t)~DP_GW_CF_PING;
+	}
 	for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
 		dp_gw_input(g, c, rte_pktmbuf_mtod(s, uint8_t *), s->data_len);
 		if (ts_tcb_user(tcb) != c)
@@ -890,7 +904,9 @@ void dp_gw_writable(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	dp_gw_outq_flush(g, c);
 	if (c->outq != NULL)
 		return;
-	if ((c->flags & DP_GW_CF_HELD) && c->tcb != NULL) {
+	/* A proxy leg's hold is on the other leg's queue (below). */
+	if ((c->flags & DP_GW_CF_HELD) && c->tcb != NULL &&
+			!(c->flags & DP_GW_CF_PAIRED)) {
 		c->flags &= (uint8_t)~DP_GW_CF_HELD;
 		ts_tcp_recved(g->ts, c->tcb, c->held);
 		c->held = 0;
@@ -1219,7 +1235,10 @@ static void dp_gw_worker_free(struct dp_worker *w)
 
 	if (g == NULL)
 		return;
-	/* The stack frees its connections after this; nothing calls back. */
+	/* The stack frees its connections after this; nothing calls back,
+	 * and no leg tells the other (nothing is sent any more). */
+	for (uint32_t i = 0; g->conns != NULL && i < g->n_conns; i++)
+		g->conns[i].flags &= (uint8_t)~DP_GW_CF_PAIRED;
 	for (uint32_t i = 0; g->conns != NULL && i < g->n_conns; i++) {
 		struct dp_gw_conn *c = &g->conns[i];
 

@@ -28,7 +28,7 @@
 #define DP_GW_SWEEP_MIN 64
 /** Channels one worker knows (a power of two). */
 #define DP_GW_CHANNELS 4096
-/** Longest channel name. */
+/** Longest channel name, with its NUL. */
 #define DP_GW_CHAN_NAME 64
 /** Pub/sub ring between workers, entries (a power of two). */
 #define DP_GW_RING 65536
@@ -136,6 +136,7 @@ struct dp_gw_link {
 struct dp_gw_hs {
 	struct ws_hs hs;
 	uint64_t chan;                   /**< pubsub: the channel's id */
+	char chan_name[DP_GW_CHAN_NAME]; /**< and its name */
 	uint16_t resp_len;               /**< proxy: saved 101's length */
 	uint8_t buf[DP_GW_HS_BUF];
 	uint8_t resp[DP_GW_HS_RESP];     /**< proxy: the 101, until upstream's */
@@ -349,6 +350,8 @@ uint64_t dp_gw_chan_id(const char *name, size_t len);
  */
 int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint64_t id, const char *name, size_t len);
+/** Whether channel @p id exists or one more fits. */
+int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id);
 /** Channel id of a subscriber (the one it publishes to). */
 uint64_t dp_gw_sub_chan(const struct dp_gw_worker *g,
 		const struct dp_gw_conn *c);

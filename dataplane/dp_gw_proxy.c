@@ -25,14 +25,24 @@ static struct dp_gw_conn *dp_gw_peer(const struct dp_gw_conn *c)
 		(struct dp_gw_conn *)(void *)c->sub.prev : NULL;
 }
 
+/* A leg alone no longer waits on the other: what it held is reported. */
+static void dp_gw_leg_alone(struct dp_gw_conn *x)
+{
+	struct dp_gw_worker *g = dp_gw_here();
+
+	x->flags &= (uint8_t)~DP_GW_CF_PAIRED;
+	x->sub.prev = NULL;
+	if ((x->flags & DP_GW_CF_HELD) && x->tcb != NULL)
+		ts_tcp_recved(g->ts, x->tcb, x->held);
+	x->flags &= (uint8_t)~DP_GW_CF_HELD;
+	x->held = 0;
+}
+
 static void dp_gw_unpair(struct dp_gw_conn *a, struct dp_gw_conn *b)
 {
-	a->flags &= (uint8_t)~DP_GW_CF_PAIRED;
-	a->sub.prev = NULL;
-	if (b != NULL) {
-		b->flags &= (uint8_t)~DP_GW_CF_PAIRED;
-		b->sub.prev = NULL;
-	}
+	dp_gw_leg_alone(a);
+	if (b != NULL)
+		dp_gw_leg_alone(b);
 }
 
 /* Join the values of every field named @p name with ", ". */
@@ -201,6 +211,11 @@ static void dp_gw_proxy_refused(struct dp_gw_worker *g, struct dp_gw_conn *up,
 		snprintf(body, sizeof(body), "upstream refused: %u\n", status);
 		dp_gw_http_reply(g, c, status, status == 403 ? "Forbidden" :
 				status == 404 ? "Not Found" : "Refused", body);
+		return;
+	}
+	if (status == 504) {
+		dp_gw_http_reply(g, c, 504, "Gateway Timeout",
+				"upstream did not answer in time\n");
 		return;
 	}
 	snprintf(body, sizeof(body), "upstream answered %u\n", status);
@@ -385,6 +400,22 @@ static uint16_t dp_gw_relay_code(uint16_t code)
 	return ws_close_code_valid(code) ? code : 0;
 }
 
+/*
+ * Close @p to with the code and reason the other leg's peer sent (the
+ * engine checked the reason's UTF-8 and its 123-byte bound).
+ */
+static void dp_gw_relay_close(struct dp_gw_worker *g, struct dp_gw_conn *to,
+		uint16_t code, const uint8_t *reason, size_t len)
+{
+	char text[WS_CONTROL_MAX];
+
+	len = RTE_MIN(len, (size_t)WS_CONTROL_MAX - 2);
+	memcpy(text, reason, len);
+	text[len] = '\0';
+	dp_gw_close(g, to, dp_gw_relay_code(code),
+			dp_gw_relay_code(code) != 0 ? text : NULL);
+}
+
 /* The upstream's close frame: the client gets the same code. */
 static void dp_gw_up_close(void *user, uint16_t code, const uint8_t *reason,
 		size_t len)
@@ -392,14 +423,10 @@ static void dp_gw_up_close(void *user, uint16_t code, const uint8_t *reason,
 	struct dp_gw_worker *g = dp_gw_here();
 	struct dp_gw_conn *up = user;
 	struct dp_gw_conn *c = dp_gw_peer(up);
-	char text[WS_CONTROL_MAX];
-
 	if (c == NULL)
 		return;
-	snprintf(text, sizeof(text), "%.*s", (int)RTE_MIN(len, (size_t)120),
-			(const char *)reason);
 	dp_gw_unpair(up, c);
-	dp_gw_close(g, c, dp_gw_relay_code(code), text);
+	dp_gw_relay_close(g, c, code, reason, len);
 }
 
 const struct ws_ops dp_gw_up_ops = {
@@ -412,14 +439,10 @@ void dp_gw_proxy_close(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint16_t code, const uint8_t *reason, size_t len)
 {
 	struct dp_gw_conn *up = dp_gw_peer(c);
-	char text[WS_CONTROL_MAX];
-
 	if (up == NULL)
 		return;
-	snprintf(text, sizeof(text), "%.*s", (int)RTE_MIN(len, (size_t)120),
-			(const char *)reason);
 	dp_gw_unpair(c, up);
-	dp_gw_close(g, up, dp_gw_relay_code(code), text);
+	dp_gw_relay_close(g, up, code, reason, len);
 }
 
 void dp_gw_proxy_peer_closed(struct dp_gw_worker *g, struct dp_gw_conn *up)

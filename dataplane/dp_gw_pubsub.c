@@ -54,6 +54,21 @@ static struct dp_gw_chan *dp_gw_chan_find(struct dp_gw_worker *g, uint64_t id,
 	return NULL;
 }
 
+int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id)
+{
+	uint32_t mask = DP_GW_CHANNELS - 1;
+
+	for (uint32_t i = 0; i < DP_GW_CHANNELS; i++) {
+		uint64_t have = g->chans[(uint32_t)(id + i) & mask].id;
+
+		if (have == id)
+			return 1;
+		if (have == 0)
+			return g->n_chans < DP_GW_CHANNELS * 3 / 4;
+	}
+	return 0;
+}
+
 int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint64_t id, const char *name, size_t len)
 {
@@ -187,14 +202,15 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	dp_gw_count(g, DP_GW_STAT_DELIVERED, 1);
 	dp_gw_count(g, DP_GW_STAT_MSG_OUT, 1);
 	dp_gw_rcount(g, c->route, DP_GW_RSTAT_MSG_OUT, 1);
+	/* The key goes with the frame, should TCP refuse it and it wait. */
+	if (r->policy == DP_POL_CONFLATE && *key == 0)
+		*key = dp_gw_msg_key(m, r->conflate_key);
 	if (c->outq == NULL) {
-		dp_gw_out(g, c, cl, 0, 0);
+		dp_gw_out(g, c, cl, r->policy == DP_POL_CONFLATE ? *key : 0, 0);
 		return;
 	}
 	/* Behind: the route's policy decides what this subscriber gets. */
 	if (r->policy == DP_POL_CONFLATE) {
-		if (*key == 0)
-			*key = dp_gw_msg_key(m, r->conflate_key);
 		if (*key != 0 && dp_gw_conflate(c, *key)) {
 			dp_gw_count(g, DP_GW_STAT_CONFLATED, 1);
 			dp_gw_rcount(g, c->route, DP_GW_RSTAT_CONFLATED, 1);

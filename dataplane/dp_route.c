@@ -63,7 +63,7 @@ int dp_route_parse_action(struct dp_route_conf *r, const char *a, char *err,
 	if (strncmp(a, "pubsub:", 7) == 0) {
 		const char *ch = a + 7;
 
-		if (ch[0] == '\0' || strlen(ch) >= sizeof(r->channel))
+		if (ch[0] == '\0' || strlen(ch) > DP_CHANNEL_MAX)
 			return dp_route_usage(err, len, "action", a);
 		r->action = DP_ACT_PUBSUB;
 		if (strcmp(ch, "{channel}") == 0)
@@ -236,7 +236,7 @@ static const struct dp_rkey dp_rkeys[] = {
 	      "silence before a ping; twice that closes (0: never)"),
 	DP_RU("queue_bytes", queue_bytes, 1024, 1u << 30,
 	      "send queue bound per connection, bytes"),
-	DP_RU("queue_messages", queue_msgs, 1, 1u << 24,
+	DP_RU("queue_messages", queue_msgs, 1, 65535,
 	      "send queue bound per connection, messages"),
 };
 

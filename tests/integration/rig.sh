@@ -348,6 +348,15 @@ checks_from() {
 	fi
 }
 
+# A configuration file with a short TIME-WAIT (the gateway closes TCP
+# first, so its connections pass through it), plus any lines given.
+ws_conf() {   # ws_conf [lines...]: prints the file's path
+	local f=$RIG_TMP/ws.conf
+	printf 'tcp = { time_wait_ms = 200; };\n' >"$f"
+	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$f"
+	echo "$f"
+}
+
 gw_idle() {
 	local deadline=$((SECONDS + $1)) left
 	while :; do

@@ -6,11 +6,9 @@ set -uo pipefail
 source "$(dirname "$0")/rig.sh"
 command -v chromium >/dev/null || { echo "rig: chromium missing; run scripts/install-deps.sh"; exit 1; }
 rig_up
-cat >"$RIG_TMP/origins.conf" <<'CONF'
-routes = ( { path = "/only-other-origin"; action = "echo";
-             origins = [ "https://elsewhere.example" ]; } );
-CONF
-gw_start --config "$RIG_TMP/origins.conf" --route /echo=echo
+conf=$(ws_conf 'routes = ( { path = "/only-other-origin"; action = "echo";' \
+	'             origins = [ "https://elsewhere.example" ]; } );')
+gw_start --config "$conf" --route /echo=echo
 result=$RIG_TMP/chromium.result
 peer "$PY" "$ROOT/tests/integration/chromium/serve.py" 127.0.0.1 8000 "$result" &
 for _ in $(seq 100); do

@@ -6,7 +6,7 @@
 set -uo pipefail
 source "$(dirname "$0")/rig.sh"
 rig_up
-gw_start --listen 8080
+gw_start --config "$(ws_conf)" --listen 8080
 
 checks_from peer "$PY" "$ROOT/tests/integration/ws_checks.py" "$GW_IP" 8080 echo
 checks_from peer "$PY" "$ROOT/tests/integration/ws_checks.py" "$GW_IP" 8080 http

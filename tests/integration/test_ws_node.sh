@@ -7,7 +7,7 @@ NODE_MODS=$ROOT/tests/integration/node/node_modules
 [ -f "$NODE_MODS/ws/package.json" ] ||
 	{ echo "rig: node ws missing; run scripts/install-deps.sh"; exit 1; }
 rig_up
-gw_start --listen 8080
+gw_start --config "$(ws_conf)" --listen 8080
 checks_from peer env NODE_PATH="$NODE_MODS" node \
 	"$ROOT/tests/integration/ws_node_checks.js" "$GW_IP" 8080
 check "1007 counted" stat_is ws_err_utf8 -eq 1
