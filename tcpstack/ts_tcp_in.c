@@ -440,12 +440,13 @@ static void ts_tcp_ooo_drain(struct ts_ctx *ctx, struct ts_tcb *c,
 			ts_tcp_deliver(ctx, c, m);
 		else
 			rte_pktmbuf_free(m);
+		/* The application may have aborted from its recv(). */
+		if (c->state == TS_TCP_CLOSED)
+			return;
 		if (fin) {
 			ts_tcp_in_fin(ctx, c, tsc);
 			return;
 		}
-		if (c->state == TS_TCP_CLOSED)
-			return;
 	}
 }
 
