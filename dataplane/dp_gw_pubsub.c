@@ -130,10 +130,11 @@ static uint32_t dp_gw_msg_key(struct rte_mbuf *m, const char *field)
 /* ---- slow consumers ---- */
 
 /*
- * A queued frame of the same key goes; the new one joins the tail, so the
- * queue stays in publish order. @return 1 when one was removed.
+ * Remove and free the first data frame of @p c's queue whose key is
+ * @p key (any key when @p any); control frames stay.
+ * @return 1 when one was removed.
  */
-static int dp_gw_conflate(struct dp_gw_conn *c, uint32_t key)
+static int dp_gw_outq_remove(struct dp_gw_conn *c, uint32_t key, int any)
 {
 	struct rte_mbuf *prev = NULL;
 
@@ -141,7 +142,7 @@ static int dp_gw_conflate(struct dp_gw_conn *c, uint32_t key)
 			q = dp_gw_q(q)->next) {
 		struct dp_gw_q_meta *qm = dp_gw_q(q);
 
-		if (qm->control || qm->key != key)
+		if (qm->control || (!any && qm->key != key))
 			continue;
 		if (prev != NULL)
 			dp_gw_q(prev)->next = qm->next;
@@ -157,27 +158,19 @@ static int dp_gw_conflate(struct dp_gw_conn *c, uint32_t key)
 	return 0;
 }
 
-/* Drop the oldest data frame; control frames stay. */
+/*
+ * A queued frame of the same key goes; the new one joins the tail, so the
+ * queue stays in publish order.
+ */
+static int dp_gw_conflate(struct dp_gw_conn *c, uint32_t key)
+{
+	return dp_gw_outq_remove(c, key, 0);
+}
+
+/* The oldest data frame goes. */
 static int dp_gw_drop_oldest(struct dp_gw_conn *c)
 {
-	struct rte_mbuf *prev = NULL;
-
-	for (struct rte_mbuf *q = c->outq; q != NULL; prev = q,
-			q = dp_gw_q(q)->next) {
-		if (dp_gw_q(q)->control)
-			continue;
-		if (prev != NULL)
-			dp_gw_q(prev)->next = dp_gw_q(q)->next;
-		else
-			c->outq = dp_gw_q(q)->next;
-		if (c->outq_tail == q)
-			c->outq_tail = prev;
-		c->outq_bytes -= q->pkt_len;
-		c->outq_msgs--;
-		rte_pktmbuf_free(q);
-		return 1;
-	}
-	return 0;
+	return dp_gw_outq_remove(c, 0, 1);
 }
 
 static int dp_gw_over(const struct dp_gw_conn *c, const struct dp_route_conf *r)
