@@ -10,7 +10,7 @@ PKGS=(
 	libconfig-dev
 	iproute2 ethtool iputils-ping iputils-arping procps psmisc kmod
 	python3 python3-scapy python3-websockets tshark
-	chromium gnuplot-nox socat netcat-openbsd
+	chromium gnuplot-nox socat netcat-openbsd libwebsockets-dev
 )
 # node and npm come with the machine (Debian's npm conflicts with its
 # node); node's ws comes from npm (Debian's node-ws is not on this node's path),
