@@ -35,7 +35,7 @@ for rate in "${RATES[@]}"; do
 	if [ "$LOAD_RC" -ne 0 ]; then
 		echo "bench: wsgw-load failed at rate $rate:"; tail -20 "$LOAD_LOG"
 	fi
-	lines+=("$rate $(load_json msgs_per_s.rx) $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors.total)")
+	lines+=("$rate $(load_json msgs_per_s.rx) $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
 	gw_stop >/dev/null 2>&1 || true
 done
 # The rig's limit, as bench/load_pps.sh measures it.

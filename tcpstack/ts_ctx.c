@@ -117,13 +117,16 @@ void ts_iface_flush(struct ts_ctx *ctx, struct ts_iface *ifc)
 		bytes += ifc->tx_buf[i]->pkt_len;
 	sent = ctx->tx(ctx->tx_arg, ifc->conf.port_id, ifc->tx_queue,
 			ifc->tx_buf, n);
-	for (uint16_t i = sent; i < n; i++) {
+	/* What the port did not take waits, in order, for the next try. */
+	for (uint16_t i = sent; i < n; i++)
 		bytes -= ifc->tx_buf[i]->pkt_len;
-		ts_drop(ctx, ifc->tx_buf[i], TS_STAT_DROP_TX_FULL);
-	}
+	if (sent != 0 && sent < n)
+		memmove(ifc->tx_buf, ifc->tx_buf + sent,
+				(size_t)(n - sent) * sizeof(ifc->tx_buf[0]));
+	ifc->tx_n = (uint16_t)(n - sent);
+	ifc->tx_blocked = sent < n;
 	ts_count(ctx, TS_STAT_TX_PKTS, sent);
 	ts_count(ctx, TS_STAT_TX_BYTES, bytes);
-	ifc->tx_n = 0;
 }
 
 void ts_flush(struct ts_ctx *ctx)

@@ -78,13 +78,27 @@ static inline void ts_drop(struct ts_ctx *ctx, struct rte_mbuf *m,
 
 void ts_iface_flush(struct ts_ctx *ctx, struct ts_iface *ifc);
 
-/** Queue a complete frame for transmission on @p ifc. */
+/**
+ * Queue a complete frame for transmission on @p ifc: offered to the port
+ * every TS_TX_BURST frames; held while the port is full, dropped only when
+ * TS_TX_QUEUE frames are already waiting.
+ */
 static inline void ts_tx(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m)
 {
+	if (unlikely(ifc->tx_n == TS_TX_QUEUE)) {
+		ts_drop(ctx, m, TS_STAT_DROP_TX_FULL);
+		return;
+	}
 	ifc->tx_buf[ifc->tx_n++] = m;
-	if (unlikely(ifc->tx_n == TS_TX_BURST))
+	if (unlikely((ifc->tx_n & (TS_TX_BURST - 1)) == 0))
 		ts_iface_flush(ctx, ifc);
+}
+
+/** The port behind @p ifc is full and enough is waiting: hold new output. */
+static inline int ts_tx_held(const struct ts_iface *ifc)
+{
+	return ifc->tx_blocked && ifc->tx_n >= TS_TX_HOLD;
 }
 
 static inline int ts_ip_on_link(const struct ts_iface *ifc, uint32_t ip)

@@ -367,13 +367,19 @@ struct ts_tcp_listener *ts_tcb_listener(struct ts_ctx *ctx,
 static void ts_tcp_unpend(struct ts_ctx *ctx, struct ts_tcb *c)
 {
 	struct ts_tcb **pp = &ctx->tcp.pend_head;
+	struct ts_tcb *prev = NULL;
 
 	if (!(c->flags & TS_TCBF_PENDING))
 		return;
-	while (*pp != NULL && *pp != c)
-		pp = &(*pp)->pend_next;
-	if (*pp == c)
+	while (*pp != NULL && *pp != c) {
+		prev = *pp;
+		pp = &prev->pend_next;
+	}
+	if (*pp == c) {
 		*pp = c->pend_next;
+		if (ctx->tcp.pend_tail == c)
+			ctx->tcp.pend_tail = prev;
+	}
 	c->flags &= (uint16_t)~TS_TCBF_PENDING;
 }
 
@@ -419,15 +425,27 @@ void ts_tcp_pend(struct ts_ctx *ctx, struct ts_tcb *c)
 	if (c->flags & TS_TCBF_PENDING)
 		return;
 	c->flags |= TS_TCBF_PENDING;
-	c->pend_next = ctx->tcp.pend_head;
-	ctx->tcp.pend_head = c;
+	c->pend_next = NULL;
+	if (ctx->tcp.pend_head == NULL)
+		ctx->tcp.pend_head = c;
+	else
+		ctx->tcp.pend_tail->pend_next = c;
+	ctx->tcp.pend_tail = c;
 }
 
+/*
+ * Output for the connections that have some, oldest first. While a port is
+ * full the rest wait on the list (the loop calls again), rather than being
+ * sent into a full queue and dropped: a fan-out of one message to many
+ * connections goes out as fast as the port drains, none of it lost.
+ */
 void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc)
 {
-	while (ctx->tcp.pend_head != NULL) {
-		struct ts_tcb *c = ctx->tcp.pend_head;
+	struct ts_tcb *c;
 
+	while ((c = ctx->tcp.pend_head) != NULL) {
+		if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx])))
+			break;
 		ctx->tcp.pend_head = c->pend_next;
 		c->flags &= (uint16_t)~TS_TCBF_PENDING;
 		ts_tcp_output(ctx, c, tsc);
@@ -568,6 +586,7 @@ int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 		m->next = NULL;
 		m->nb_segs = 1;
 		m->pkt_len = m->data_len;
+		ts_ooo(ctx, m)->cur = 0;
 		if (m->data_len == 0) {
 			rte_pktmbuf_free(m);
 		} else {

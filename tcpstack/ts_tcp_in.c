@@ -98,7 +98,6 @@ static int ts_tcp_cksum_ok(const struct rte_mbuf *m, uint32_t off,
 /* Acknowledged bytes leave the send queue; buffers go back to the pool. */
 void ts_tcp_sndq_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t acked)
 {
-	RTE_SET_USED(ctx);
 	if (acked > c->sndq_bytes)
 		acked = c->sndq_bytes;
 	c->sndq_bytes -= acked;
@@ -115,6 +114,8 @@ void ts_tcp_sndq_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t acked)
 		c->sndq_head = m->next;
 		if (c->sndq_head == NULL)
 			c->sndq_tail = NULL;
+		else if (ts_ooo(ctx, m)->cur)
+			*ts_ooo(ctx, c->sndq_head) = *ts_ooo(ctx, m);
 		m->next = NULL;
 		rte_pktmbuf_free(m);
 	}
@@ -696,7 +697,11 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 		if (ts_seq_lt(c->snd_nxt, ack))
 			c->snd_nxt = ack;
 		if (c->rtt_usec != 0 && ts_seq_gt(ack, c->rtt_seq)) {
-			ts_tcp_rtt_sample(ctx, c, ts_usec(ctx, tsc) - c->rtt_usec);
+			/* rtt_usec has its low bit set to tell it from none: an
+			 * answer within the microsecond must not wrap to 71 min. */
+			uint32_t r = ts_usec(ctx, tsc) - c->rtt_usec;
+
+			ts_tcp_rtt_sample(ctx, c, (int32_t)r < 0 ? 0 : r);
 			c->rtt_usec = 0;
 		}
 		c->backoff = 0;

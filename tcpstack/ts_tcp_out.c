@@ -143,6 +143,38 @@ static uint8_t *ts_opt_syn(uint8_t *p, const struct ts_ctx *ctx,
 }
 
 /*
+ * The mbuf of the send queue that holds offset @p off (from snd_una), and
+ * in *@p off the offset within it. The walk starts at the cursor kept on
+ * the queue's head when that lies at or before @p off: a queue of many
+ * small messages then costs each segment only the mbufs it covers. The
+ * cursor is good while its mbuf is untouched, that is while its first
+ * byte is not below snd_una (acknowledged bytes leave from the head, and
+ * the cursor moves to each new head).
+ */
+static struct rte_mbuf *ts_sndq_seek(const struct ts_ctx *ctx,
+		const struct ts_tcb *c, uint32_t *off)
+{
+	struct rte_mbuf *m = c->sndq_head;
+	struct ts_ooo_link *k = ts_ooo(ctx, m);
+	uint32_t at = c->snd_una;
+	uint32_t seq = c->snd_una + *off;
+
+	if (k->cur && ts_seq_ge(k->seq, at) && ts_seq_ge(seq, k->seq)) {
+		m = k->next;
+		at = k->seq;
+	}
+	while (seq - at >= m->data_len) {
+		at += m->data_len;
+		m = m->next;
+	}
+	k->cur = 1;
+	k->next = m;
+	k->seq = at;
+	*off = seq - at;
+	return m;
+}
+
+/*
  * Copy @p len bytes at @p off of the send queue to @p dst. @return their
  * raw sum, unfolded, taken from the queue's pieces where they were summed
  * before (ts_payload_cksum_prepare).
@@ -150,13 +182,9 @@ static uint8_t *ts_opt_syn(uint8_t *p, const struct ts_ctx *ctx,
 static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t off, uint8_t *dst, uint32_t len)
 {
-	const struct rte_mbuf *m = c->sndq_head;
+	const struct rte_mbuf *m = ts_sndq_seek(ctx, c, &off);
 	uint32_t sum = 0, done = 0;
 
-	while (off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-	}
 	while (done < len) {
 		uint32_t n = RTE_MIN(len - done, m->data_len - off);
 
@@ -179,13 +207,9 @@ static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t off, struct rte_mbuf *hdr, uint32_t len, uint32_t *sum)
 {
-	struct rte_mbuf *m = c->sndq_head;
+	struct rte_mbuf *m = ts_sndq_seek(ctx, c, &off);
 	uint32_t done = 0;
 
-	while (off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-	}
 	for (int n = 0; done < len && n < TS_TCP_MAX_PIECES; n++) {
 		uint32_t take = RTE_MIN(len - done, m->data_len - off);
 		struct rte_mbuf *piece = rte_pktmbuf_alloc(ctx->pool);

@@ -110,12 +110,19 @@ struct ts_tcp_opts {
 	uint32_t sack[4][2];       /**< [left, right), host order */
 };
 
-/** Per-mbuf state of an out-of-order segment (an mbuf dynamic field). */
+/**
+ * Per-mbuf state of TCP (an mbuf dynamic field). On an out-of-order
+ * segment: its link in the queue. On the head of a send queue, when @c cur
+ * is set: the send cursor, the mbuf (@c next) where the connection's last
+ * segment began and the sequence number of its first byte (@c seq), so
+ * that the next segment's data is found from there, not from the head.
+ */
 struct ts_ooo_link {
 	struct rte_mbuf *next;
 	uint32_t seq;
 	uint8_t fin;
 	uint8_t recent;            /**< the segment received last (RFC 2018) */
+	uint8_t cur;               /**< send queue head: the cursor is set */
 };
 
 static inline struct ts_ooo_link *ts_ooo(const struct ts_ctx *ctx,

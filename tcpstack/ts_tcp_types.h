@@ -258,7 +258,8 @@ struct ts_tcp {
 	struct ts_flow_table flows;
 	struct ts_src_table srcs;   /**< per-source counts (max_conns_per_ip) */
 	struct ts_tcp_listener listeners[TS_TCP_MAX_LISTENERS];
-	struct ts_tcb *pend_head;   /**< connections with output to do */
+	struct ts_tcb *pend_head;   /**< connections with output to do, */
+	struct ts_tcb *pend_tail;   /**< oldest first */
 	struct ts_wheel *wheel;
 	uint64_t cookie_key[2];     /**< SipHash key, the same on all workers */
 	uint32_t iss_base;

@@ -16,8 +16,15 @@
 
 /** Interfaces (DPDK ports) one stack context drives. */
 #define TS_MAX_IFACES 4
-/** Packets a transmit buffer holds before it is flushed. */
+/** Packets a transmit buffer collects before it is offered to the port. */
 #define TS_TX_BURST 32
+/**
+ * Packets a transmit buffer holds while the port's queue is full; new ones
+ * are dropped only beyond this. Output from the send queues stops once
+ * half of it is taken (TS_TX_HOLD), and resumes when the port drains.
+ */
+#define TS_TX_QUEUE 512
+#define TS_TX_HOLD (TS_TX_QUEUE / 2)
 /** Dropped packets collected before they go back to their pool at once. */
 #define TS_FREE_BURST 64
 /** Packets one ARP entry may hold while its address is resolved. */
@@ -223,9 +230,10 @@ struct ts_iface {
 	struct ts_iface_conf conf;
 	uint32_t netmask;            /**< host order, from prefix_len */
 	uint16_t tx_queue;           /**< this worker's queue on the port */
-	uint16_t tx_n;
-	struct rte_mbuf *tx_buf[TS_TX_BURST];
+	uint16_t tx_n;               /**< frames in tx_buf */
+	uint8_t tx_blocked;          /**< the port took less than offered */
 	struct ts_arp_table arp;
+	struct rte_mbuf *tx_buf[TS_TX_QUEUE];
 } __rte_cache_aligned;
 
 /** Per-worker stack context; one per lcore, touched by it alone. */

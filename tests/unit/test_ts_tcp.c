@@ -930,6 +930,84 @@ static void test_odd_pieces_checksum(void **state)
 			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
 }
 
+/* Byte @p k of the stream test_small_frames sends. */
+static uint8_t small_byte(uint32_t k)
+{
+	return (uint8_t)(k * 13 + 1);
+}
+
+/* Captured segments into @p got at their offset from @p base. */
+static void small_collect(uint8_t *got, uint8_t *seen, uint32_t size,
+		uint32_t base)
+{
+	for (unsigned int i = 0; i < n_cap; i++) {
+		struct seg sg = parse(i);
+
+		for (uint32_t j = 0; j < sg.len; j++) {
+			uint32_t k = sg.seq - base + j;
+
+			assert_true(k < size);
+			got[k] = sg.data[j];
+			seen[k] = 1;
+		}
+	}
+	cap_free();
+}
+
+/*
+ * Many small frames queued on one connection: each segment's data is found
+ * from where the last one began (the send cursor), through partial ACKs
+ * that trim a frame, a window that stops sending mid-queue, and an RTO that
+ * goes back to snd_una. Every byte arrives right, in its place.
+ */
+static void test_small_frames(void **state)
+{
+	enum { FRAMES = 200, LEN = 7, SIZE = FRAMES * LEN };
+	static uint8_t got[SIZE], seen[SIZE];
+	uint32_t snd = open_conn(APP, &plain);
+	struct ts_tcb *c = app.last;
+	uint32_t k = 0;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	send_seg(APP, 1001, snd, TS_F_ACK, 600, NULL, 0, &plain);
+	for (unsigned int i = 0; i < FRAMES; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, LEN);
+
+		for (unsigned int j = 0; j < LEN; j++)
+			p[j] = small_byte(k++);
+		assert_int_equal(ts_tcp_send(&ctx, c, m), 0);
+	}
+	ts_flush(&ctx);
+	small_collect(got, seen, SIZE, snd);
+	for (k = 0; k < SIZE; k++)
+		assert_int_equal(seen[k], k < 600);
+	/* 300 acknowledged: a frame cut in two; 300 more may go. */
+	send_seg(APP, 1001, snd + 300, TS_F_ACK, 600, NULL, 0, &plain);
+	small_collect(got, seen, SIZE, snd);
+	for (k = 0; k < SIZE; k++)
+		assert_int_equal(seen[k], k < 900);
+	/* Nothing more acknowledged: the RTO resends from snd_una (300). */
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(c->rto, 200);   /* an RTT sample of 0: rto_min */
+	step(200);
+	assert_true(n_cap >= 1);
+	assert_int_equal(parse(0).seq, snd + 300);
+	small_collect(got, seen, SIZE, snd);
+	/* Then the rest, a window at a time. */
+	for (uint32_t una = 900; una < SIZE; una += 500) {
+		send_seg(APP, 1001, snd + una, TS_F_ACK, 600, NULL, 0, &plain);
+		small_collect(got, seen, SIZE, snd);
+	}
+	send_seg(APP, 1001, snd + SIZE, TS_F_ACK, 600, NULL, 0, &plain);
+	cap_free();
+	for (k = 0; k < SIZE; k++)
+		assert_int_equal(got[k], small_byte(k));
+	assert_int_equal(c->sndq_bytes, 0);
+	ts_tcp_abort(&ctx, c);
+}
+
 /* Whether captured segment @p i carries a right TCP checksum. */
 static int cksum_right(unsigned int i)
 {
@@ -1303,6 +1381,7 @@ int main(void)
 		T(test_bad_segments),
 		T(test_memory_per_connection),
 		T(test_paws),
+		T(test_small_frames),
 		T(test_synrcvd_bad_ack_reset),
 	};
 
