@@ -3,12 +3,15 @@
 # namespace, wsgw-load in the gateway namespace driving the veth through
 # af_packet, and readers for its JSON report.
 #
-#   load_server_start NS py|node ARGS...  a server, waits until it listens
+#   load_server_start NS KIND ARGS...     a server (py, node, or lws:
+#                                         bench/servers/lws_echo), waits
+#                                         until it listens
 #   load_server_stop                      SIGTERM; its totals line printed
 #   load_server_total KEY                 conns, msgs, bytes, sent, ...
 #   load_run [options after --]           wsgw-load, bounded by LOAD_TIMEOUT
 #   load_json KEY                         a value of the last run's report
 LOAD=$BUILD/load/wsgw-load
+LWS_ECHO=$BUILD/bench/lws_echo
 LOAD_LOG=$RIG_TMP/load.log
 LOAD_JSON=$RIG_TMP/load.json
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-60}
@@ -19,19 +22,21 @@ LOAD_SRV_LOG=$RIG_TMP/load_server.log
 NODE_PATH=$ROOT/tests/integration/node/node_modules
 export NODE_PATH
 
-load_server_start() {   # load_server_start NS py|node server-args...
+# Each server prints "NAME: listening ..." once it accepts and, on
+# SIGTERM, "NAME: conns=N msgs=N ...".
+load_server_start() {   # load_server_start NS py|node|lws server-args...
 	local ns=$1 kind=$2 deadline=$((SECONDS + 15))
 	shift 2
 	: >"$LOAD_SRV_LOG"
-	if [ "$kind" = node ]; then
-		ip netns exec "$ns" node "$TCP_TOOLS/load_echo_server.js" "$@" \
-			>"$LOAD_SRV_LOG" 2>&1 &
-	else
-		ip netns exec "$ns" "$PY" "$TCP_TOOLS/load_echo_server.py" "$@" \
-			>"$LOAD_SRV_LOG" 2>&1 &
-	fi
+	case $kind in
+	node) ip netns exec "$ns" node "$TCP_TOOLS/load_echo_server.js" "$@" \
+		>"$LOAD_SRV_LOG" 2>&1 & ;;
+	lws) ip netns exec "$ns" "$LWS_ECHO" "$@" >"$LOAD_SRV_LOG" 2>&1 & ;;
+	*) ip netns exec "$ns" "$PY" "$TCP_TOOLS/load_echo_server.py" "$@" \
+		>"$LOAD_SRV_LOG" 2>&1 & ;;
+	esac
 	LOAD_SRV_PID=$!
-	until grep -q '^load_echo_server: listening' "$LOAD_SRV_LOG"; do
+	until grep -q '^[a-z_]*: listening' "$LOAD_SRV_LOG"; do
 		kill -0 "$LOAD_SRV_PID" 2>/dev/null ||
 			{ echo "rig: server died:"; cat "$LOAD_SRV_LOG"; exit 1; }
 		[ "$SECONDS" -lt "$deadline" ] ||
@@ -50,11 +55,11 @@ load_server_stop() {
 	kill "$watchdog" 2>/dev/null
 	wait "$watchdog" 2>/dev/null
 	LOAD_SRV_PID=
-	grep '^load_echo_server: conns=' "$LOAD_SRV_LOG"
+	grep '^[a-z_]*: conns=' "$LOAD_SRV_LOG"
 }
 
 load_server_total() {   # load_server_total KEY
-	sed -n "s/^load_echo_server: .*\b$1=\([0-9]*\).*/\1/p" "$LOAD_SRV_LOG" | tail -1
+	sed -n "s/^[a-z_]*: .*\b$1=\([0-9]*\).*/\1/p" "$LOAD_SRV_LOG" | tail -1
 }
 
 # wsgw-load in the gateway namespace on the veth; its exit status in
