@@ -188,9 +188,26 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	if (c->state != DP_GW_OPEN)
 		return;
 	cl = rte_pktmbuf_clone(m, g->clone_pool);
-	if (cl == NULL) {
+	/*
+	 * The fan-out pool is empty: subscribers' queues hold it all. This
+	 * one gets what its route's policy gives a subscriber that is behind:
+	 * its own oldest queued frame makes room, or it is closed 1008; with
+	 * nothing of its own queued the message is dropped for it, counted.
+	 */
+	if (unlikely(cl == NULL)) {
 		dp_gw_count(g, DP_GW_STAT_NO_MBUF, 1);
-		return;
+		if (r->policy == DP_POL_DISCONNECT) {
+			dp_gw_count(g, DP_GW_STAT_SLOW_CLOSED, 1);
+			dp_gw_rcount(g, c->route, DP_GW_RSTAT_SLOW_CLOSED, 1);
+			dp_gw_outq_purge(c);
+			dp_gw_close(g, c, WS_CLOSE_POLICY, "slow consumer");
+			return;
+		}
+		dp_gw_count(g, DP_GW_STAT_DROP_OLDEST, 1);
+		dp_gw_rcount(g, c->route, DP_GW_RSTAT_DROP_OLDEST, 1);
+		if (!dp_gw_drop_oldest(c) ||
+				(cl = rte_pktmbuf_clone(m, g->clone_pool)) == NULL)
+			return;
 	}
 	dp_gw_count(g, DP_GW_STAT_DELIVERED, 1);
 	dp_gw_count(g, DP_GW_STAT_MSG_OUT, 1);

@@ -19,6 +19,8 @@
 #define DP_NEIGH_RING_SIZE 1024
 #define DP_HANDOFF_RING_SIZE 4096
 #define DP_TX_RETRIES 2
+/* Receive bursts per port and loop while they come full. */
+#define DP_RX_BURSTS 4
 /* Empty polls in a row before dataplane.idle_sleep_us applies. */
 #define DP_IDLE_LOOPS 1000
 
@@ -265,13 +267,22 @@ int dp_worker_main(void *arg)
 				!dp_worker_draining(w, tsc, &deadline))
 			break;
 		for (uint8_t p = 0; p < n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(dp.port_ids[p], w->queue,
-					pkts, DP_BURST);
+			/*
+			 * A full burst means more waits: take up to
+			 * DP_RX_BURSTS of them, so that input (the peer's ACKs,
+			 * which free our send queues) keeps pace with output
+			 * that can be many segments per loop (fan-out).
+			 */
+			for (int b = 0; b < DP_RX_BURSTS; b++) {
+				uint16_t n = rte_eth_rx_burst(dp.port_ids[p],
+						w->queue, pkts, DP_BURST);
 
-			if (n == 0)
-				continue;
-			ts_input(&w->ts, p, pkts, n, tsc);
-			got += n;
+				if (n != 0)
+					ts_input(&w->ts, p, pkts, n, tsc);
+				got += n;
+				if (n < DP_BURST)
+					break;
+			}
 		}
 		if (w->handoff_ring != NULL && !rte_ring_empty(w->handoff_ring)) {
 			dp_handoff_drain(w, tsc);

@@ -324,6 +324,12 @@ void ts_tcp_send_ctl(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t flags,
 
 void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
+	/* Port full: owed, and sent (one for all) when the list's turn comes. */
+	if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx]))) {
+		c->flags |= TS_TCBF_ACK_NOW;
+		ts_tcp_pend(ctx, c);
+		return;
+	}
 	ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_ACK, 0, 0, tsc);
 }
 
@@ -494,6 +500,21 @@ static int ts_tcp_first_rxt(const struct ts_ctx *ctx, const struct ts_tcb *c,
 }
 
 /*
+ * The port is full and its transmit buffer nearly so: the connection's
+ * output waits on the list (in order, behind the others) rather than
+ * being sent to be dropped.
+ */
+static int ts_tcp_tx_wait(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	const struct ts_iface *ifc = &ctx->ifs[c->ifidx];
+
+	if (likely(!ifc->tx_blocked || ifc->tx_n < TS_TX_QUEUE - TS_TX_BURST))
+		return 0;
+	ts_tcp_pend(ctx, c);
+	return 1;
+}
+
+/*
  * RFC 6675 6: while the congestion window has a segment's room over the
  * pipe, send NextSeg: a lost hole, new data, another hole, or the rescue.
  * @return whether anything was sent.
@@ -509,6 +530,8 @@ static int ts_tcp_output_sack(struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t budget = c->cwnd > pipe ? c->cwnd - pipe : 0;
 		uint32_t seq, len;
 
+		if (ts_tcp_tx_wait(ctx, c))
+			break;
 		if (budget < seg && !sb->must_rxt)
 			break;
 		if (ts_sb_next_hole(ctx, c, seg, &seq, &len) ||
@@ -549,7 +572,8 @@ static int ts_tcp_output_new(struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t len = ts_tcp_new_len(ctx, c, seg,
 				c->cwnd > flight ? c->cwnd - flight : 0);
 
-		if (len == 0 || ts_tcp_send_new(ctx, c, len, tsc) == 0)
+		if (len == 0 || ts_tcp_tx_wait(ctx, c) ||
+				ts_tcp_send_new(ctx, c, len, tsc) == 0)
 			break;
 		sent = 1;
 	}
@@ -615,7 +639,9 @@ void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 		/* The FIN is resent when the data before it has been. */
 		c->flags &= (uint16_t)~TS_TCBF_FIN_SENT;
 	}
-	ts_tcp_output(ctx, c, tsc);
+	/* With the ordinary output: many connections' RTOs firing on one
+	 * tick do not overrun the port. */
+	ts_tcp_pend(ctx, c);
 }
 
 /* Fast retransmit (RFC 5681 3.2): the first unacknowledged segment. */
