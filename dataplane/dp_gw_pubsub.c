@@ -178,6 +178,15 @@ static int dp_gw_over(const struct dp_gw_conn *c, const struct dp_route_conf *r)
 	return c->outq_bytes > r->queue_bytes || c->outq_msgs > r->queue_msgs;
 }
 
+/* Policy disconnect: the subscriber that is behind is closed 1008. */
+static void dp_gw_slow_close(struct dp_gw_worker *g, struct dp_gw_conn *c)
+{
+	dp_gw_count(g, DP_GW_STAT_SLOW_CLOSED, 1);
+	dp_gw_rcount(g, c->route, DP_GW_RSTAT_SLOW_CLOSED, 1);
+	dp_gw_outq_purge(c);
+	dp_gw_close(g, c, WS_CLOSE_POLICY, "slow consumer");
+}
+
 /* One subscriber, one clone of the frame. @p key: 0 until computed. */
 static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		struct rte_mbuf *m, uint32_t *key)
@@ -197,10 +206,7 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	if (unlikely(cl == NULL)) {
 		dp_gw_count(g, DP_GW_STAT_NO_MBUF, 1);
 		if (r->policy == DP_POL_DISCONNECT) {
-			dp_gw_count(g, DP_GW_STAT_SLOW_CLOSED, 1);
-			dp_gw_rcount(g, c->route, DP_GW_RSTAT_SLOW_CLOSED, 1);
-			dp_gw_outq_purge(c);
-			dp_gw_close(g, c, WS_CLOSE_POLICY, "slow consumer");
+			dp_gw_slow_close(g, c);
 			return;
 		}
 		dp_gw_count(g, DP_GW_STAT_DROP_OLDEST, 1);
@@ -230,10 +236,7 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	if (!dp_gw_over(c, r))
 		return;
 	if (r->policy == DP_POL_DISCONNECT) {
-		dp_gw_count(g, DP_GW_STAT_SLOW_CLOSED, 1);
-		dp_gw_rcount(g, c->route, DP_GW_RSTAT_SLOW_CLOSED, 1);
-		dp_gw_outq_purge(c);
-		dp_gw_close(g, c, WS_CLOSE_POLICY, "slow consumer");
+		dp_gw_slow_close(g, c);
 		return;
 	}
 	while (dp_gw_over(c, r) && dp_gw_drop_oldest(c)) {
