@@ -35,10 +35,16 @@ EAL_MEM="--in-memory -m 512 --no-pci --log-level lib.eal:error"
 stop() { kill -INT "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 stat_of() { "$CTL" -s "$1" stats 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
 
-# testpmd prints "Tx-pps: N" every second; skip the warm-up.
+# testpmd prints "Tx-pps: N" about every second (less often when its main
+# lcore shares the CPU with the forwarding one); skip the warm-up when
+# there are samples enough to.
 pps_of() {   # pps_of LOG Rx|Tx
-	grep -o "$2-pps: *[0-9]*" "$1" | awk '{ print $2 }' | awk '$1 > 0' |
-		tail -n +$((WARM + 1)) | head -n "$((DUR - WARM))" | median
+	local s
+	s=$(grep -o "$2-pps: *[0-9]*" "$1" | awk '{ print $2 }' | awk '$1 > 0')
+	if [ "$(printf '%s\n' "$s" | grep -c .)" -gt "$WARM" ]; then
+		s=$(printf '%s\n' "$s" | tail -n +$((WARM + 1)) | head -n "$((DUR - WARM))")
+	fi
+	printf '%s\n' "$s" | grep . | median
 }
 
 phase_testpmd() {
