@@ -38,6 +38,7 @@ struct dp_port_conf {
 	uint32_t addr;            /**< host order */
 	uint8_t prefix_len;
 	uint32_t gateway;         /**< host order, 0 for none */
+	uint16_t n_addrs;         /**< addr and the next ones: 0 or 1, addr alone */
 };
 
 /** What a route does with the connections it matches. */

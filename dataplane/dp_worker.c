@@ -152,6 +152,7 @@ static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 			.addr = d->conf.ports[p].addr,
 			.prefix_len = d->conf.ports[p].prefix_len,
 			.gateway = d->conf.ports[p].gateway,
+			.n_addrs = d->conf.ports[p].n_addrs,
 		};
 
 		if (rte_eth_macaddr_get(ic.port_id, &ic.mac) != 0 ||

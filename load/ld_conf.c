@@ -137,37 +137,79 @@ static int ld_ipv4(const char *s, uint32_t *addr)
 	return 0;
 }
 
-/* "IP/PREFIX[,gw=IP]" for --addr. */
+#define LD_ADDR_FORM "IP/PREFIX[,gw=IP][,count=N]"
+
+/* One ",key=value" of --addr. */
+static int ld_addr_opt(struct ld_addr *a, char *opt, const char *arg,
+		char *err, size_t len)
+{
+	char *end;
+	unsigned long n;
+
+	if (strncmp(opt, "gw=", 3) == 0) {
+		if (ld_ipv4(opt + 3, &a->gateway) != 0)
+			return ld_fail(err, len, "option --addr: '%s' is not "
+					"gw=IP (in '%s')", opt, arg);
+		return 0;
+	}
+	if (strncmp(opt, "count=", 6) == 0) {
+		errno = 0;
+		n = strtoul(opt + 6, &end, 10);
+		if (end == opt + 6 || *end != '\0' || errno != 0 || n == 0 ||
+				n > LD_MAX_SOURCES)
+			return ld_fail(err, len, "option --addr: '%s' is not "
+					"count=1..%d (in '%s')", opt,
+					LD_MAX_SOURCES, arg);
+		a->count = (uint16_t)n;
+		return 0;
+	}
+	return ld_fail(err, len, "option --addr: '%s' is neither gw=IP nor "
+			"count=N (in '%s')", opt, arg);
+}
+
+/* LD_ADDR_FORM for --addr: count=N takes IP and the N - 1 after it. */
 static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 		size_t len)
 {
-	char buf[64], *slash, *comma, *end;
+	char buf[96], *slash, *comma, *end;
 	unsigned long plen;
+	uint32_t mask, last;
 
 	if (strlen(arg) >= sizeof(buf))
 		return ld_fail(err, len, "option --addr: '%s' is not "
-				"IP/PREFIX[,gw=IP]", arg);
+				LD_ADDR_FORM, arg);
 	strcpy(buf, arg);
+	a->count = 1;
 	comma = strchr(buf, ',');
-	if (comma != NULL) {
+	if (comma != NULL)
 		*comma++ = '\0';
-		if (strncmp(comma, "gw=", 3) != 0 ||
-				ld_ipv4(comma + 3, &a->gateway) != 0)
-			return ld_fail(err, len, "option --addr: '%s' is not "
-					"gw=IP (in '%s')", comma, arg);
+	while (comma != NULL) {
+		char *opt = comma;
+
+		comma = strchr(opt, ',');
+		if (comma != NULL)
+			*comma++ = '\0';
+		if (ld_addr_opt(a, opt, arg, err, len) != 0)
+			return -1;
 	}
 	slash = strchr(buf, '/');
 	if (slash == NULL)
 		return ld_fail(err, len, "option --addr: '%s' is not "
-				"IP/PREFIX[,gw=IP]", arg);
+				LD_ADDR_FORM, arg);
 	*slash++ = '\0';
 	errno = 0;
 	plen = strtoul(slash, &end, 10);
 	if (ld_ipv4(buf, &a->addr) != 0 || a->addr == 0 || *end != '\0' ||
 			end == slash || plen == 0 || plen > 32 || errno != 0)
 		return ld_fail(err, len, "option --addr: '%s' is not "
-				"IP/PREFIX[,gw=IP]", arg);
+				LD_ADDR_FORM, arg);
 	a->prefix_len = (uint8_t)plen;
+	mask = UINT32_MAX << (32 - plen);
+	last = a->addr + (a->count - 1u);
+	if (last < a->addr || (last & mask) != (a->addr & mask))
+		return ld_fail(err, len, "option --addr: '%s': %u addresses "
+				"from %s do not fit in /%lu", arg, a->count, buf,
+				plen);
 	return 0;
 }
 
@@ -388,8 +430,11 @@ static const char ld_usage[] =
 "  --url URL                   the target (or give it as the last word)\n"
 "  --origin ORIGIN             send this Origin header\n"
 "  --protocol LIST             offer these subprotocols\n"
-"  --addr IP/PREFIX[,gw=IP]    our address on the next port (repeat per\n"
+"  --addr IP/PREFIX[,gw=IP][,count=N]\n"
+"                              our address on the next port (repeat per\n"
 "                              port; connections spread over them);\n"
+"                              count=N: IP and the N-1 after it, used in\n"
+"                              turn, each with its own ephemeral ports;\n"
 "                              default " LD_DEFAULT_ADDR_TEXT "\n"
 "  --gw IP                     default gateway of the first port\n"
 "\n"
@@ -652,7 +697,7 @@ static int ld_check_route(const struct ld_conf *c, char *err, size_t len)
 		const struct ld_addr *p = &c->addrs[i];
 		uint32_t m = ld_netmask(p->prefix_len);
 
-		if (p->addr == c->dst)
+		if (c->dst - p->addr < p->count)
 			return ld_fail(err, len, "option --url: %s is our own "
 					"address (--addr)", dst);
 		if ((p->addr & m) == (c->dst & m) || p->gateway != 0)

@@ -183,7 +183,8 @@ static int ld_ctl_drained(const struct ld_sum *s, uint64_t now)
 	case LD_SC_ECHO:
 		return s->st[LD_STAT_INFLIGHT] == 0;
 	case LD_SC_PUBSUB:
-		if (s->st[LD_STAT_MSG_RX] >= s->st[LD_STAT_MSG_TX] *
+		/* Subscribers' deliveries: a server may echo to publishers too. */
+		if (s->st[LD_STAT_MSG_OK] >= s->st[LD_STAT_MSG_TX] *
 				(uint64_t)(cf->conns - ld.n_pub))
 			return 1;
 		if (s->st[LD_STAT_MSG_RX] != last_rx || quiet_since == 0) {

@@ -59,6 +59,9 @@ static void ld_clients(void)
 	ld.n_pub = pubsub ? cf->publishers : 0;
 }
 
+_Static_assert(LD_MAX_SOURCES == TS_MAX_ADDRS,
+		"--addr count=N is what one interface may own");
+
 /* The dataplane's configuration from ours. */
 static void ld_dp_conf(void)
 {
@@ -71,6 +74,7 @@ static void ld_dp_conf(void)
 		d->ports[i].addr = cf->addrs[i].addr;
 		d->ports[i].prefix_len = cf->addrs[i].prefix_len;
 		d->ports[i].gateway = cf->addrs[i].gateway;
+		d->ports[i].n_addrs = cf->addrs[i].count;
 	}
 	snprintf(d->stats_sock, sizeof(d->stats_sock), "%s", cf->stats_sock);
 	d->mbufs = cf->mbufs;

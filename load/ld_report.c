@@ -29,6 +29,16 @@ static const struct ld_conn *ld_conn_of(uint32_t gid)
 	return w != NULL ? &w->conns[gid / ld.n_workers] : NULL;
 }
 
+/* Source addresses over all ports (--addr ...,count=N). */
+static unsigned int ld_sources(const struct ld_conf *cf)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < cf->n_addrs; i++)
+		n += cf->addrs[i].count;
+	return n;
+}
+
 /* Publications each subscriber that opened should have had. */
 static uint64_t ld_pubsub_missing(void)
 {
@@ -155,9 +165,11 @@ void ld_report_print(FILE *out)
 	fprintf(out, "\nwsgw-load: %s: %s%s\n", cf->url,
 			ld_mode_text(mode, sizeof(mode)),
 			ld.interrupted ? " (interrupted)" : "");
-	fprintf(out, "  %-14s %u at once; %" PRIu64 " started, %" PRIu64
-			" opened, %" PRIu64 " closed cleanly\n", "connections",
-			cf->conns, t[LD_STAT_CONN_ATTEMPTS],
+	fprintf(out, "  %-14s %u at once from %u source address%s; %" PRIu64
+			" started, %" PRIu64 " opened, %" PRIu64
+			" closed cleanly\n", "connections", cf->conns,
+			ld_sources(cf), ld_sources(cf) == 1 ? "" : "es",
+			t[LD_STAT_CONN_ATTEMPTS],
 			cf->raw ? t[LD_STAT_CONN_TCP_OK] : t[LD_STAT_HS_OK],
 			t[LD_STAT_CONN_CLOSED_OK]);
 	fprintf(out, "  %-14s %.2f s\n", "sending for", ld.run_s);
@@ -294,10 +306,11 @@ static void ld_json_conf(FILE *f)
 	fprintf(f, ",\n  \"scenario\": \"%s\",\n  \"loop\": \"%s\",\n"
 			"  \"conns\": %u,\n  \"inflight\": %s,\n  \"rate\": %.3f,\n"
 			"  \"size\": \"%s\",\n  \"frames\": \"%s\",\n"
-			"  \"workers\": %u,\n  \"interrupted\": %s,\n",
+			"  \"workers\": %u,\n  \"source_addresses\": %u,\n"
+			"  \"interrupted\": %s,\n",
 			ld_scenario_name(cf->scenario), cf->rate > 0 ? "open" :
 			"closed", cf->conns, inflight, cf->rate, size,
-			cf->binary ? "binary" : "text", ld.n_workers,
+			cf->binary ? "binary" : "text", ld.n_workers, ld_sources(cf),
 			ld.interrupted ? "true" : "false");
 }
 

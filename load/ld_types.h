@@ -55,12 +55,15 @@ struct ld_size_dist {
 #define LD_STR 256
 #define LD_PATH 256
 #define LD_MAX_ADDRS 4
+/** Addresses one --addr may take (count=N); the stack's TS_MAX_ADDRS. */
+#define LD_MAX_SOURCES 4096
 
 /** One address of the generator: a DPDK port's, in host order. */
 struct ld_addr {
 	uint32_t addr;
 	uint8_t prefix_len;
 	uint32_t gateway;      /**< 0: none */
+	uint16_t count;        /**< addresses from addr on (count=N), >= 1 */
 };
 
 /** Everything one run is told; filled by ld_conf_parse(). */

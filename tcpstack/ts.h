@@ -170,6 +170,16 @@ int ts_tcp_connect(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 		uint64_t tsc, struct ts_tcb **out);
 
 /**
+ * ts_tcp_connect() from @p src, one of the interface's addresses
+ * (struct ts_iface_conf n_addrs): each source has its own ephemeral ports,
+ * so N addresses reach N times as many connections to one destination.
+ * @return as ts_tcp_connect(); -TS_ERR_INVAL also when @p src is not ours.
+ */
+int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
+		uint32_t dst, uint16_t dport, const struct ts_tcp_ops *ops,
+		void *app, uint64_t tsc, struct ts_tcb **out);
+
+/**
  * Queue @p m (payload only, any number of segments) for sending. The
  * stack owns it on success; it takes a whole chain while any send space
  * is left, so the queue may pass sndbuf by one chain. On -TS_ERR_FULL the

@@ -125,7 +125,7 @@ static void ts_eth_fill(const struct ts_iface *ifc, struct rte_mbuf *m,
  */
 static void ts_arp_send(struct ts_ctx *ctx, struct ts_iface *ifc,
 		uint16_t op, const struct rte_ether_addr *eth_dst,
-		const struct rte_ether_addr *tha, uint32_t tip)
+		const struct rte_ether_addr *tha, uint32_t sip, uint32_t tip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
 	struct rte_ether_hdr *eh;
@@ -145,7 +145,7 @@ static void ts_arp_send(struct ts_ctx *ctx, struct ts_iface *ifc,
 	ah->arp_plen = sizeof(uint32_t);
 	ah->arp_opcode = rte_cpu_to_be_16(op);
 	rte_ether_addr_copy(&ifc->conf.mac, &ah->arp_data.arp_sha);
-	ah->arp_data.arp_sip = rte_cpu_to_be_32(ifc->conf.addr);
+	ah->arp_data.arp_sip = rte_cpu_to_be_32(sip);
 	rte_ether_addr_copy(tha, &ah->arp_data.arp_tha);
 	ah->arp_data.arp_tip = rte_cpu_to_be_32(tip);
 	ts_eth_fill(ifc, m, eth_dst);
@@ -163,7 +163,8 @@ static void ts_arp_request(struct ts_ctx *ctx, struct ts_iface *ifc,
 
 	/* A probe of a known neighbour is unicast, as Linux does. */
 	ts_arp_send(ctx, ifc, RTE_ARP_OP_REQUEST,
-			e->state == TS_ARP_PROBE ? &e->mac : &bcast, &zero, e->ip);
+			e->state == TS_ARP_PROBE ? &e->mac : &bcast, &zero,
+			ifc->conf.addr, e->ip);
 }
 
 void ts_arp_announce(struct ts_ctx *ctx, uint8_t ifidx, uint64_t tsc)
@@ -174,8 +175,10 @@ void ts_arp_announce(struct ts_ctx *ctx, uint8_t ifidx, uint64_t tsc)
 	struct ts_iface *ifc = &ctx->ifs[ifidx];
 
 	RTE_SET_USED(tsc);
-	ts_arp_send(ctx, ifc, RTE_ARP_OP_REQUEST, &bcast, &zero,
-			ifc->conf.addr);
+	/* Each address of ours, so that neighbours learn them all. */
+	for (uint32_t i = 0; i < ifc->n_addrs; i++)
+		ts_arp_send(ctx, ifc, RTE_ARP_OP_REQUEST, &bcast, &zero,
+				ifc->conf.addr + i, ifc->conf.addr + i);
 }
 
 static void ts_arp_send_pending(struct ts_ctx *ctx, struct ts_iface *ifc,
@@ -256,12 +259,13 @@ static void ts_arp_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, struct rte_arp_hdr *ah)
 {
 	struct rte_ether_addr requester = ah->arp_data.arp_sha;
+	uint32_t asked = ah->arp_data.arp_tip;   /* one of ours */
 
 	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&requester, &ah->arp_data.arp_tha);
 	ah->arp_data.arp_tip = ah->arp_data.arp_sip;
 	rte_ether_addr_copy(&ifc->conf.mac, &ah->arp_data.arp_sha);
-	ah->arp_data.arp_sip = rte_cpu_to_be_32(ifc->conf.addr);
+	ah->arp_data.arp_sip = asked;
 	ts_eth_fill(ifc, m, &requester);
 	ts_count(ctx, TS_STAT_ARP_TX_REPLY, 1);
 	ts_tx(ctx, ifc, m);
@@ -283,9 +287,9 @@ void ts_arp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 	ts_count(ctx, request ? TS_STAT_ARP_RX_REQUEST : TS_STAT_ARP_RX_REPLY, 1);
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
-	for_us = tip == ifc->conf.addr;
+	for_us = ts_ip_ours(ifc, tip);
 	/* Sender 0.0.0.0 is an address probe (RFC 5227): nothing to learn. */
-	if (sip != 0 && sip != ifc->conf.addr &&
+	if (sip != 0 && !ts_ip_ours(ifc, sip) &&
 			ts_arp_update(ctx, ifc, sip, &ah->arp_data.arp_sha,
 				for_us, tsc) && ctx->neigh != NULL)
 		ctx->neigh(ctx->neigh_arg, (uint8_t)(ifc - ctx->ifs), sip,

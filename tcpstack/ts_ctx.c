@@ -90,14 +90,21 @@ int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 	struct ts_iface *ifc;
 	int rc;
 
+	uint32_t n = conf->n_addrs > 1 ? conf->n_addrs : 1;
+	uint32_t mask = conf->prefix_len == 0 || conf->prefix_len > 32 ? 0 :
+		UINT32_MAX << (32 - conf->prefix_len);
+
+	/* Every address on the link, none past 255.255.255.255. */
 	if (ctx->n_ifs == TS_MAX_IFACES || conf->prefix_len > 32 ||
-			conf->addr == 0)
+			conf->addr == 0 || n > TS_MAX_ADDRS ||
+			conf->addr + (n - 1) < conf->addr ||
+			((conf->addr + (n - 1)) & mask) != (conf->addr & mask))
 		return -TS_ERR_INVAL;
 	ifc = &ctx->ifs[ctx->n_ifs];
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->conf = *conf;
-	ifc->netmask = conf->prefix_len == 0 ? 0 :
-		UINT32_MAX << (32 - conf->prefix_len);
+	ifc->netmask = mask;
+	ifc->n_addrs = n;
 	ifc->tx_queue = tx_queue;
 	rc = ts_arp_table_init(&ifc->arp, ctx->arp_entries, socket);
 	if (rc < 0)

@@ -109,7 +109,7 @@ void ts_ipv4_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		return;
 	}
 	dst = rte_be_to_cpu_32(ih->dst_addr);
-	if (unlikely(dst != ifc->conf.addr)) {
+	if (unlikely(!ts_ip_ours(ifc, dst))) {
 		ts_drop(ctx, m, TS_STAT_DROP_IP_NOT_FOR_US);
 		return;
 	}
@@ -187,14 +187,16 @@ void ts_ipv4_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(m,
 			struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
 	uint32_t peer = rte_be_to_cpu_32(ih->src_addr);
+	uint32_t me = rte_be_to_cpu_32(ih->dst_addr);
 	uint32_t nh = ts_ipv4_next_hop(ifc, peer);
 
 	if (unlikely(nh == 0)) {
 		ts_drop(ctx, m, TS_STAT_DROP_NO_ROUTE);
 		return;
 	}
+	/* From the address it was sent to: one of ours (ts_ipv4_input). */
 	ih->dst_addr = ih->src_addr;
-	ih->src_addr = rte_cpu_to_be_32(ifc->conf.addr);
+	ih->src_addr = rte_cpu_to_be_32(me);
 	ih->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
 	ih->time_to_live = ctx->ip_ttl;
 	ih->hdr_checksum = 0;

@@ -101,6 +101,12 @@ static inline int ts_tx_held(const struct ts_iface *ifc)
 	return ifc->tx_blocked && ifc->tx_n >= TS_TX_HOLD;
 }
 
+/** Whether @p ip is one of the interface's own addresses. */
+static inline int ts_ip_ours(const struct ts_iface *ifc, uint32_t ip)
+{
+	return ip - ifc->conf.addr < ifc->n_addrs;
+}
+
 static inline int ts_ip_on_link(const struct ts_iface *ifc, uint32_t ip)
 {
 	return ((ip ^ ifc->conf.addr) & ifc->netmask) == 0;

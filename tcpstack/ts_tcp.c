@@ -517,18 +517,28 @@ int ts_tcp_connect(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 		uint16_t dport, const struct ts_tcp_ops *ops, void *app,
 		uint64_t tsc, struct ts_tcb **out)
 {
+	if (ifidx >= ctx->n_ifs)
+		return -TS_ERR_INVAL;
+	return ts_tcp_connect_from(ctx, ifidx, ctx->ifs[ifidx].conf.addr, dst,
+			dport, ops, app, tsc, out);
+}
+
+int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
+		uint32_t dst, uint16_t dport, const struct ts_tcp_ops *ops,
+		void *app, uint64_t tsc, struct ts_tcb **out)
+{
 	struct ts_iface *ifc = &ctx->ifs[ifidx];
 	struct ts_seg s = { 0 };
 	uint16_t lport;
 	struct ts_tcb *c;
 
-	if (ifidx >= ctx->n_ifs || dport == 0 ||
+	if (ifidx >= ctx->n_ifs || dport == 0 || !ts_ip_ours(ifc, src) ||
 			(!ts_ip_on_link(ifc, dst) && ifc->conf.gateway == 0))
 		return -TS_ERR_INVAL;
-	lport = ts_tcp_pick_port(ctx, ifc->conf.addr, dst, dport);
+	lport = ts_tcp_pick_port(ctx, src, dst, dport);
 	if (lport == 0)
 		return -TS_ERR_FULL;
-	c = ts_tcb_new(ctx, ifidx, ifc->conf.addr, dst, lport, dport);
+	c = ts_tcb_new(ctx, ifidx, src, dst, lport, dport);
 	if (c == NULL) {
 		ts_count(ctx, TS_STAT_DROP_TCP_NO_TCB, 1);
 		return -TS_ERR_FULL;

@@ -16,6 +16,8 @@
 
 /** Interfaces (DPDK ports) one stack context drives. */
 #define TS_MAX_IFACES 4
+/** Addresses one interface may own (struct ts_iface_conf n_addrs). */
+#define TS_MAX_ADDRS 4096
 /** Packets a transmit buffer collects before it is offered to the port. */
 #define TS_TX_BURST 32
 /**
@@ -160,6 +162,8 @@ struct ts_iface_conf {
 	uint16_t port_id;            /**< DPDK port */
 	struct rte_ether_addr mac;   /**< our MAC on that port */
 	uint32_t addr;               /**< our IPv4 address */
+	uint16_t n_addrs;            /**< addr and the next n_addrs - 1 are
+	                                  ours (0 and 1: addr alone) */
 	uint8_t prefix_len;          /**< 0..32 */
 	uint32_t gateway;            /**< default gateway, 0 for none */
 };
@@ -229,6 +233,7 @@ typedef int (*ts_handoff_fn)(void *arg, uint16_t owner, uint8_t ifidx,
 struct ts_iface {
 	struct ts_iface_conf conf;
 	uint32_t netmask;            /**< host order, from prefix_len */
+	uint32_t n_addrs;            /**< addresses from conf.addr on, >= 1 */
 	uint16_t tx_queue;           /**< this worker's queue on the port */
 	uint16_t tx_n;               /**< frames in tx_buf */
 	uint8_t tx_blocked;          /**< the port took less than offered */

@@ -12,7 +12,8 @@ Modes:
 
 Prints "load_echo_server: listening" once it accepts, and on SIGTERM or
 SIGINT one line of totals:
-  load_echo_server: conns=N msgs=N bytes=N sent=N closes=N open=N
+  load_echo_server: conns=N msgs=N bytes=N sent=N closes=N open=N peers=N
+(peers: the distinct client addresses seen)
 
 usage: load_echo_server.py --addr IP --port N [--mode MODE] [--every N]
 """
@@ -33,11 +34,13 @@ class Totals:
         self.sent = 0
         self.closes = 0
         self.open = 0
+        self.peers = set()
 
     def line(self):
         return ("load_echo_server: conns=%d msgs=%d bytes=%d sent=%d "
-                "closes=%d open=%d" % (self.conns, self.msgs, self.bytes,
-                                       self.sent, self.closes, self.open))
+                "closes=%d open=%d peers=%d" % (
+                    self.conns, self.msgs, self.bytes, self.sent,
+                    self.closes, self.open, len(self.peers)))
 
 
 T = Totals()
@@ -90,6 +93,7 @@ def make_handler(mode, every):
     async def handler(ws, path=None):
         T.conns += 1
         T.open += 1
+        T.peers.add(ws.remote_address[0])
         try:
             if mode == "pubsub":
                 await pubsub(ws, path if path is not None else ws.path)

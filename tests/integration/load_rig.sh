@@ -127,7 +127,7 @@ load_memif_run() {   # load_memif_run wsgw-load-options...
 	timeout -k 5 "$LOAD_TIMEOUT" "$LOAD" -l "${LOAD_LCORES:-0}" $GW_EAL_MEM \
 		--no-pci --file-prefix "wsgw${RIG_ID}ld" --log-level lib.eal:warning \
 		--vdev "net_memif0,role=client,socket=$LOAD_MEMIF_SOCK,mac=02:00:00:00:00:02" \
-		-- --addr "${LOAD_ADDR:-$PEER_IP}/$PREFIX" --stats-sock "$LOAD_CTL_SOCK" \
+		-- --addr "${LOAD_ADDR:-$PEER_IP}/$PREFIX${LOAD_ADDR_OPTS:-}" --stats-sock "$LOAD_CTL_SOCK" \
 		--json "$LOAD_JSON" "$@" >"$LOAD_LOG" 2>&1
 	LOAD_RC=$?
 	tail -n 20 "$LOAD_LOG"

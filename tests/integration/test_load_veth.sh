@@ -42,6 +42,7 @@ load_server_stop
 counts_match "python echo, 20 conns x 4 in flight"
 check "python echo: exactly 5000 sent" test "$(load_json counters.msgs_sent)" = 5000
 check "python echo: 20 connections" test "$(load_json counters.handshakes_ok)" = 20
+check "python echo: all from one address" test "$(load_server_total peers)" = 1
 check "python echo: latency p50 measured" \
 	awk -v v="$(load_json latency.p50_us)" 'BEGIN { exit !(v > 0) }'
 
@@ -81,18 +82,33 @@ check "pubsub: each subscriber got every one ($((pub * 4)))" \
 check "pubsub: deliveries = what the server sent" \
 	test "$(load_json counters.msgs_received)" = "$(load_server_total sent)"
 
+# connect_ok NAME N: N handshakes, as many as the server's, none failed.
+connect_ok() {
+	check "$1: exit 0, no error" test "$LOAD_RC" -eq 0 -a \
+		"$(load_json errors_total)" = 0
+	check "$1: $2 handshakes = the server's connections" \
+		test "$(load_json counters.handshakes_ok)" = "$2" -a \
+		"$(load_server_total conns)" = "$2"
+	check "$1: $2 closed cleanly" \
+		test "$(load_json counters.conn_closed_ok)" = "$2"
+}
+
 # 5. connect: 300 connections opened, upgraded and closed, 8 at a time.
 load_server_start "$NS_PEER" node --addr "$PEER_IP" --port "$LOAD_PORT"
 load_run "${OUR[@]}" -s connect -c 8 -n 300 "$URL/"
 load_server_stop
-check "connect: exit 0, no error" test "$LOAD_RC" -eq 0 -a \
-	"$(load_json errors_total)" = 0
-check "connect: 300 handshakes = the server's connections" \
-	test "$(load_json counters.handshakes_ok)" = 300 -a \
-	"$(load_server_total conns)" = 300
-check "connect: 300 closed cleanly" test "$(load_json counters.conn_closed_ok)" = 300
+connect_ok connect 300
 check "connect: handshakes per second reported" \
 	awk -v v="$(load_json handshakes_per_s)" 'BEGIN { exit !(v > 0) }'
+
+# 5b. connect from 4 source addresses in turn: the server sees all four.
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+load_run --addr "198.18.0.10/$PREFIX,count=4" -s connect -c 8 -n 200 "$URL/"
+load_server_stop
+connect_ok "4 sources" 200
+check "4 sources: the server saw 4 client addresses" \
+	test "$(load_server_total peers)" = 4
+check "4 sources: reported" test "$(load_json source_addresses)" = 4
 
 # 6. idle: 50 connections held with pings every 100 ms.
 load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"

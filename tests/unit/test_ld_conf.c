@@ -174,6 +174,7 @@ static void test_every_option(void **state)
 	assert_string_equal(conf.protocols, "a, b");
 	assert_int_equal(conf.n_addrs, 2);
 	assert_int_equal(conf.addrs[0].gateway, 0xc6120001);
+	assert_int_equal(conf.addrs[0].count, 1);
 	assert_int_equal(conf.addrs[1].addr, 0x0a090001);
 	assert_int_equal(conf.conns, 1000);
 	assert_true(conf.conn_rate == 500.5);
@@ -214,6 +215,20 @@ static void test_every_option(void **state)
 	assert_int_equal(conf.raw, 1);
 }
 
+/* count=N takes N addresses from IP on, with or without a gateway. */
+static void test_addr_count(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--addr", "198.18.0.10/24,count=6,gw=198.18.0.1",
+			"ws://198.18.0.1/", NULL), 0);
+	assert_int_equal(conf.addrs[0].addr, 0xc612000a);
+	assert_int_equal(conf.addrs[0].count, 6);
+	assert_int_equal(conf.addrs[0].gateway, 0xc6120001);
+	assert_int_equal(parse("--addr", "198.18.0.250/24,count=6",
+			"ws://198.18.0.1/", NULL), 0);
+	assert_int_equal(conf.addrs[0].count, 6);
+}
+
 static void test_option_errors(void **state)
 {
 	const char *u = "ws://198.18.0.1:8080/echo";
@@ -242,6 +257,16 @@ static void test_option_errors(void **state)
 	expect_error("--addr", "--addr", "198.18.0.2", u, NULL);
 	expect_error("--addr", "--addr", "198.18.0.2/33", u, NULL);
 	expect_error("gw=IP", "--addr", "198.18.0.2/24,via=1.2.3.4", u, NULL);
+	expect_error("count=1..4096", "--addr", "198.18.0.2/24,count=0", u,
+			NULL);
+	expect_error("count=1..4096", "--addr", "198.18.0.2/16,count=4097", u,
+			NULL);
+	expect_error("count=1..4096", "--addr", "198.18.0.2/24,count=x", u,
+			NULL);
+	expect_error("our own address", "--addr", "198.18.0.1/24,count=3",
+			"ws://198.18.0.3/", NULL);
+	expect_error("do not fit in /24", "--addr", "198.18.0.250/24,count=7",
+			u, NULL);
 	expect_error("--gw", "--gw", "nowhere", u, NULL);
 	expect_error("at most 4 ports", "--addr", "1.0.0.1/8", "--addr",
 			"2.0.0.1/8", "--addr", "3.0.0.1/8", "--addr", "4.0.0.1/8",
@@ -335,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_addr_count),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_sizes),
 	};

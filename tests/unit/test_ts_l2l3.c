@@ -640,6 +640,64 @@ static void test_output_routes(void **state)
 	assert_only_drop(TS_STAT_DROP_NO_ROUTE);
 }
 
+/* An interface that owns .10-.13: ARP, IPv4 and ICMP answer for each,
+ * from the address asked; .9 and .14 are someone else's. */
+static void test_several_addresses(void **state)
+{
+	const uint32_t first = TS_IPV4(198, 18, 0, 10);
+	struct ts_iface_conf ic = {
+		.port_id = 0, .mac = our_mac, .addr = first, .prefix_len = 24,
+		.n_addrs = 4,
+	};
+	struct ts_conf conf;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	ts_conf_defaults(&conf);
+	assert_int_equal(ts_ctx_init(&ctx, &conf, pool, 0, HZ), 0);
+	ts_set_tx(&ctx, capture_tx, NULL);
+	/* Too many, or past the prefix: refused. */
+	ic.n_addrs = TS_MAX_ADDRS + 1;
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), -TS_ERR_INVAL);
+	ic.n_addrs = 4;
+	ic.addr = TS_IPV4(198, 18, 0, 253);
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), -TS_ERR_INVAL);
+	ic.addr = first;
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), 0);
+
+	input1(arp_frame(RTE_ARP_OP_REQUEST, &peer_mac, PEER_IP, first + 3), 0);
+	assert_int_equal(n_captured, 1);
+	assert_int_equal(rte_be_to_cpu_32(((struct rte_arp_hdr *)(rte_pktmbuf_mtod(
+			captured[0], struct rte_ether_hdr *) + 1))->arp_data.arp_sip),
+			first + 3);
+	free_captured();
+	input1(arp_frame(RTE_ARP_OP_REQUEST, &peer_mac, PEER_IP, first + 4), 0);
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_ARP_NOT_FOR_US], 1);
+
+	for (uint32_t a = first - 1; a <= first + 4; a++) {
+		input1(echo_frame(PEER_IP, a, 8), 0);
+		if (a < first || a > first + 3) {
+			assert_int_equal(n_captured, 0);
+			continue;
+		}
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(rte_be_to_cpu_32(ip_of(captured[0])->src_addr), a);
+		free_captured();
+	}
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_IP_NOT_FOR_US], 2);
+
+	/* Announced, each of them. */
+	ts_arp_announce(&ctx, 0, 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_captured, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(rte_be_to_cpu_32(((struct rte_arp_hdr *)(
+				rte_pktmbuf_mtod(captured[i],
+				struct rte_ether_hdr *) + 1))->arp_data.arp_sip),
+				first + i);
+}
+
 /* A full port holds frames back, in order; only beyond TS_TX_QUEUE are
  * they dropped, and counted. */
 static void test_tx_full_counted(void **state)
@@ -759,6 +817,7 @@ int main(void)
 		T(test_gratuitous_announce),
 		T(test_output_routes),
 		T(test_tx_full_counted),
+		T(test_several_addresses),
 		T(test_burst),
 		T(test_stat_names),
 		T(test_bad_conf),

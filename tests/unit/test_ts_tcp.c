@@ -482,6 +482,37 @@ static void test_echo_and_passive_close(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_LAST_ACK], 0);
 }
 
+/* Connections from each of the interface's addresses, none from others. */
+static void test_connect_from(void **state)
+{
+	const uint32_t first = TS_IPV4(198, 18, 0, 100);
+	struct ts_tcb *c[3], *x;
+
+	(void)state;
+	/* The interface as ts_iface_add() leaves it for .100-.102. */
+	ctx.ifs[0].conf.addr = first;
+	ctx.ifs[0].n_addrs = 3;
+	assert_int_equal(ts_tcp_connect_from(&ctx, 0, first + 3, PEER_IP, 8080,
+			&app_ops, NULL, now, &x), -TS_ERR_INVAL);
+	assert_int_equal(ts_tcp_connect_from(&ctx, 0, OUR_IP, PEER_IP, 8080,
+			&app_ops, NULL, now, &x), -TS_ERR_INVAL);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(ts_tcp_connect_from(&ctx, 0, first + i, PEER_IP,
+				8080, &app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(cap[i],
+				const struct rte_ipv4_hdr *, 14);
+
+		assert_int_equal(rte_be_to_cpu_32(ih->src_addr), first + i);
+		assert_int_equal(parse(i).flags, TS_F_SYN);
+	}
+	cap_free();
+	for (unsigned int i = 0; i < 3; i++)
+		ts_tcp_abort(&ctx, c[i]);
+}
+
 /* Active open, active close, TIME-WAIT for exactly its configured time,
  * with the peer's sequence numbers wrapping through zero. */
 static void test_active_open_and_time_wait(void **state)
@@ -1382,6 +1413,7 @@ int main(void)
 		T(test_memory_per_connection),
 		T(test_paws),
 		T(test_small_frames),
+		T(test_connect_from),
 		T(test_synrcvd_bad_ack_reset),
 	};
 
