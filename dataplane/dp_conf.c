@@ -80,6 +80,10 @@ static const struct dp_key dp_keys[] = {
 	     "receive window per connection, bytes"),
 	DP_U("tcp", "mss", 536, 9000, ts.tcp.mss,
 	     "largest segment payload we announce and send"),
+	DP_U("tcp", "port_lo", 1, 65535, ts.tcp.port_lo,
+	     "lowest ephemeral port of connections we open"),
+	DP_U("tcp", "port_hi", 1, 65535, ts.tcp.port_hi,
+	     "highest ephemeral port of connections we open"),
 	DP_U("tcp", "time_wait_ms", 0, 240000, ts.tcp.time_wait_ms,
 	     "how long a connection stays in TIME-WAIT"),
 	DP_U("tcp", "rto_min_ms", 1, 60000, ts.tcp.rto_min_ms,
@@ -495,6 +499,12 @@ int dp_conf_load(struct dp_conf *conf, const char *path, char *err,
 	}
 	rc = dp_load_root(conf, config_root_setting(&cfg), path, err, len);
 	config_destroy(&cfg);
+	if (rc == 0 && conf->ts.tcp.port_lo > conf->ts.tcp.port_hi) {
+		snprintf(err, len, "%s: key 'tcp.port_lo' (%u) is above "
+				"'tcp.port_hi' (%u)", path, conf->ts.tcp.port_lo,
+				conf->ts.tcp.port_hi);
+		return -DP_CONF_ERR_USAGE;
+	}
 	return rc;
 }
 

@@ -139,6 +139,29 @@ static int ld_ipv4(const char *s, uint32_t *addr)
 
 #define LD_ADDR_FORM "IP/PREFIX[,gw=IP][,count=N]"
 
+/* "LO-HI" for --src-ports: 1 <= LO <= HI <= 65535. */
+static int ld_ports_parse(struct ld_conf *c, const char *arg, char *err,
+		size_t len)
+{
+	char *end, *end2;
+	unsigned long lo, hi;
+
+	errno = 0;
+	lo = strtoul(arg, &end, 10);
+	if (end == arg || *end != '-')
+		goto bad;
+	hi = strtoul(end + 1, &end2, 10);
+	if (end2 == end + 1 || *end2 != '\0' || errno != 0 || lo == 0 ||
+			lo > hi || hi > 65535)
+		goto bad;
+	c->port_lo = (uint16_t)lo;
+	c->port_hi = (uint16_t)hi;
+	return 0;
+bad:
+	return ld_fail(err, len, "option --src-ports: '%s' is not LO-HI with "
+			"1 <= LO <= HI <= 65535", arg);
+}
+
 /* One ",key=value" of --addr. */
 static int ld_addr_opt(struct ld_addr *a, char *opt, const char *arg,
 		char *err, size_t len)
@@ -481,6 +504,8 @@ static const char ld_usage[] =
 "  --stats-sock PATH           statistics socket (default /run/wsgw/load.sock)\n"
 "  --mbufs N                   mbufs per NUMA socket (default: sized)\n"
 "  --time-wait MS              our TIME-WAIT (default 0: ports reused at once)\n"
+"  --src-ports LO-HI           source ports of our connections, per source\n"
+"                              address (default 32768-60999)\n"
 "  --seed N                    seed of masks and handshake keys (default 1)\n"
 "  --help, --version\n";
 
@@ -491,7 +516,7 @@ enum ld_opt {
 	LD_OPT_DRAIN, LD_OPT_SETTLE, LD_OPT_PING, LD_OPT_PUBLISHERS,
 	LD_OPT_PUB_PATH, LD_OPT_SUB_PATH, LD_OPT_RAW, LD_OPT_MAX_ERRORS,
 	LD_OPT_JSON, LD_OPT_PLOT, LD_OPT_STATS_SOCK, LD_OPT_MBUFS,
-	LD_OPT_TIME_WAIT, LD_OPT_SEED, LD_OPT_HELP, LD_OPT_VERSION,
+	LD_OPT_TIME_WAIT, LD_OPT_SRC_PORTS, LD_OPT_SEED, LD_OPT_HELP, LD_OPT_VERSION,
 };
 
 static const struct option ld_options[] = {
@@ -527,6 +552,7 @@ static const struct option ld_options[] = {
 	{ "stats-sock", required_argument, NULL, LD_OPT_STATS_SOCK },
 	{ "mbufs", required_argument, NULL, LD_OPT_MBUFS },
 	{ "time-wait", required_argument, NULL, LD_OPT_TIME_WAIT },
+	{ "src-ports", required_argument, NULL, LD_OPT_SRC_PORTS },
 	{ "seed", required_argument, NULL, LD_OPT_SEED },
 	{ "help", no_argument, NULL, LD_OPT_HELP },
 	{ "version", no_argument, NULL, LD_OPT_VERSION },
@@ -667,6 +693,8 @@ static int ld_opt_out(struct ld_conf *c, int opt, const char *arg,
 	case LD_OPT_MBUFS:
 		return ld_num_u32("--mbufs", arg, 1024, 1u << 30, &c->mbufs, err,
 				len);
+	case LD_OPT_SRC_PORTS:
+		return ld_ports_parse(c, arg, err, len);
 	case LD_OPT_TIME_WAIT:
 		return ld_num_u32("--time-wait", arg, 0, 600000, &c->time_wait_ms,
 				err, len);

@@ -79,6 +79,10 @@ static void ld_dp_conf(void)
 	snprintf(d->stats_sock, sizeof(d->stats_sock), "%s", cf->stats_sock);
 	d->mbufs = cf->mbufs;
 	d->ts.tcp.time_wait_ms = cf->time_wait_ms;
+	if (cf->port_lo != 0) {
+		d->ts.tcp.port_lo = cf->port_lo;
+		d->ts.tcp.port_hi = cf->port_hi;
+	}
 	/* Every worker may hold all connections at once (spread is by hash). */
 	if (cf->conns + 1024 > d->ts.tcp.max_conns)
 		d->ts.tcp.max_conns = cf->conns + 1024;

@@ -18,8 +18,6 @@
 
 #include "ts_tcp_priv.h"
 
-#define TS_EPHEMERAL_LO 32768
-#define TS_EPHEMERAL_N 28232            /* 32768..60999, as Linux */
 
 static const enum ts_stat ts_state_gauge[TS_TCP__STATES] = {
 	[TS_TCP_SYN_SENT] = TS_STAT_TCP_ST_SYN_SENT,
@@ -66,6 +64,8 @@ void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 	c->syn_retries = 6;
 	c->keepalive_probes = 9;
 	c->syn_cookies = 1;
+	c->port_lo = 32768;             /* 32768..60999, as Linux */
+	c->port_hi = 60999;
 }
 
 uint32_t ts_flow_hash(uint32_t rip, uint32_t lip, uint16_t rport,
@@ -257,14 +257,17 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 
 	if (tcp->conf.max_conns == 0 || tcp->conf.mss < 536 ||
 			n_workers == 0 || tcp->conf.rcvbuf < tcp->conf.mss ||
-			tcp->conf.sndbuf < tcp->conf.mss)
+			tcp->conf.sndbuf < tcp->conf.mss ||
+			tcp->conf.port_lo == 0 ||
+			tcp->conf.port_lo > tcp->conf.port_hi)
 		return -TS_ERR_INVAL;
 	tcp->n_workers = n_workers;
 	tcp->mem_low = ctx->pool->size / 8;
 	tcp->cookie_key[0] = cookie_key[0];
 	tcp->cookie_key[1] = cookie_key[1];
 	tcp->iss_base = (uint32_t)tsc ^ (uint32_t)(cookie_key[0] >> 7);
-	tcp->next_port = (uint16_t)(tsc % TS_EPHEMERAL_N);
+	tcp->next_port = (uint16_t)(tsc % ((uint32_t)tcp->conf.port_hi -
+				tcp->conf.port_lo + 1));
 	snprintf(name, sizeof(name), "ts_tcb_%u_%p", ctx->worker_id,
 			(void *)ctx);
 	tcp->tcb_pool = rte_mempool_create(name, tcp->conf.max_conns,
@@ -501,11 +504,16 @@ int ts_tcp_listen(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port,
 static uint16_t ts_tcp_pick_port(struct ts_ctx *ctx, uint32_t lip,
 		uint32_t dst, uint16_t dport)
 {
-	for (uint32_t n = 0; n < TS_EPHEMERAL_N; n++) {
-		uint16_t port = (uint16_t)(TS_EPHEMERAL_LO +
-				(ctx->tcp.next_port++ % TS_EPHEMERAL_N));
+	const uint32_t range = (uint32_t)ctx->tcp.conf.port_hi -
+		ctx->tcp.conf.port_lo + 1;
+
+	/* The cursor wraps within the range: every port once per search. */
+	for (uint32_t n = 0; n < range; n++) {
+		uint16_t port = (uint16_t)(ctx->tcp.conf.port_lo +
+				ctx->tcp.next_port);
 		uint32_t h = ts_flow_hash(dst, lip, dport, port);
 
+		ctx->tcp.next_port = (uint16_t)((ctx->tcp.next_port + 1u) % range);
 		if (ts_owner(ctx, h) == ctx->worker_id &&
 				ts_flow_find(ctx, h, dst, lip, dport, port) == NULL)
 			return port;

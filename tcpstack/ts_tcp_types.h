@@ -136,6 +136,8 @@ struct ts_tcp_conf {
 	uint32_t rto_max_ms;
 	uint32_t keepalive_ms;     /**< idle before probing; 0: off */
 	uint16_t mss;              /**< our MSS (clamp) */
+	uint16_t port_lo;          /**< ephemeral ports for active opens, */
+	uint16_t port_hi;          /**< port_lo..port_hi, 1 <= lo <= hi */
 	uint8_t retries;           /**< RTO expirations before giving up */
 	uint8_t syn_retries;
 	uint8_t keepalive_probes;

@@ -121,6 +121,9 @@ static void test_errors_name_key_and_line(void **state)
 		  { ":1: key 'ip.ttl'", "expected an integer from 1 to 255",
 		    NULL } },
 		{ "ip = { ttl = 300; };\n", { "key 'ip.ttl'", NULL, NULL } },
+		{ "tcp = { port_lo = 5000; port_hi = 4000; };\n",
+		  { "key 'tcp.port_lo' (5000) is above 'tcp.port_hi' (4000)",
+		    NULL, NULL } },
 		{ "listen_on = 80;\n",
 		  { ":1: key 'listen_on': unknown key",
 		    "ports, listen, routes, dataplane, arp, ip, tcp, gateway, "

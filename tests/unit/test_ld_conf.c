@@ -227,6 +227,10 @@ static void test_addr_count(void **state)
 	assert_int_equal(parse("--addr", "198.18.0.250/24,count=6",
 			"ws://198.18.0.1/", NULL), 0);
 	assert_int_equal(conf.addrs[0].count, 6);
+	assert_int_equal(parse("--src-ports", "40000-40001", "ws://198.18.0.1/",
+			NULL), 0);
+	assert_int_equal(conf.port_lo, 40000);
+	assert_int_equal(conf.port_hi, 40001);
 }
 
 static void test_option_errors(void **state)
@@ -263,6 +267,10 @@ static void test_option_errors(void **state)
 			NULL);
 	expect_error("count=1..4096", "--addr", "198.18.0.2/24,count=x", u,
 			NULL);
+	expect_error("--src-ports", "--src-ports", "0-10", u, NULL);
+	expect_error("--src-ports", "--src-ports", "20-10", u, NULL);
+	expect_error("--src-ports", "--src-ports", "10-65536", u, NULL);
+	expect_error("--src-ports", "--src-ports", "10", u, NULL);
 	expect_error("our own address", "--addr", "198.18.0.1/24,count=3",
 			"ws://198.18.0.3/", NULL);
 	expect_error("do not fit in /24", "--addr", "198.18.0.250/24,count=7",

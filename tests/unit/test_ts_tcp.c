@@ -482,6 +482,37 @@ static void test_echo_and_passive_close(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_LAST_ACK], 0);
 }
 
+static void one_port(struct ts_conf *c)
+{
+	c->tcp.port_lo = c->tcp.port_hi = 40000;
+}
+
+/* A range of one port: each source address has it to one destination,
+ * and a second connection from one address finds none. */
+static void test_port_range(void **state)
+{
+	struct ts_tcb *a, *b, *x;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(one_port), 0);
+	ctx.ifs[0].n_addrs = 2;            /* .1 and .2 would clash with the peer */
+	ctx.ifs[0].conf.addr = TS_IPV4(198, 18, 0, 100);
+	assert_int_equal(ts_tcp_connect_from(&ctx, 0, TS_IPV4(198, 18, 0, 100),
+			PEER_IP, 8080, &app_ops, NULL, now, &a), 0);
+	assert_int_equal(ts_tcp_connect_from(&ctx, 0, TS_IPV4(198, 18, 0, 101),
+			PEER_IP, 8080, &app_ops, NULL, now, &b), 0);
+	assert_int_equal(ts_tcp_connect_from(&ctx, 0, TS_IPV4(198, 18, 0, 100),
+			PEER_IP, 8080, &app_ops, NULL, now, &x), -TS_ERR_FULL);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 2);
+	assert_int_equal(parse(0).sport, 40000);
+	assert_int_equal(parse(1).sport, 40000);
+	cap_free();
+	ts_tcp_abort(&ctx, a);
+	ts_tcp_abort(&ctx, b);
+}
+
 /* Connections from each of the interface's addresses, none from others. */
 static void test_connect_from(void **state)
 {
@@ -1414,6 +1445,7 @@ int main(void)
 		T(test_paws),
 		T(test_small_frames),
 		T(test_connect_from),
+		T(test_port_range),
 		T(test_synrcvd_bad_ack_reset),
 	};
 
