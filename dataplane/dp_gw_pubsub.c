@@ -198,21 +198,26 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		return;
 	cl = rte_pktmbuf_clone(m, g->clone_pool);
 	/*
-	 * The fan-out pool is empty: subscribers' queues hold it all. This
-	 * one gets what its route's policy gives a subscriber that is behind:
-	 * its own oldest queued frame makes room, or it is closed 1008; with
-	 * nothing of its own queued the message is dropped for it, counted.
+	 * The fan-out pool is empty: subscribers' queues hold it all. One
+	 * with frames of its own waiting is behind, and gets its route's
+	 * policy: closed 1008, or its oldest frame makes room. For one that
+	 * is not behind (what it holds is in TCP, unacknowledged) the message
+	 * is dropped, counted in gw_no_mbuf.
 	 */
 	if (unlikely(cl == NULL)) {
 		dp_gw_count(g, DP_GW_STAT_NO_MBUF, 1);
+		if (c->outq == NULL)
+			return;
 		if (r->policy == DP_POL_DISCONNECT) {
 			dp_gw_slow_close(g, c);
 			return;
 		}
+		if (!dp_gw_drop_oldest(c))
+			return;
 		dp_gw_count(g, DP_GW_STAT_DROP_OLDEST, 1);
 		dp_gw_rcount(g, c->route, DP_GW_RSTAT_DROP_OLDEST, 1);
-		if (!dp_gw_drop_oldest(c) ||
-				(cl = rte_pktmbuf_clone(m, g->clone_pool)) == NULL)
+		cl = rte_pktmbuf_clone(m, g->clone_pool);
+		if (cl == NULL)
 			return;
 	}
 	dp_gw_count(g, DP_GW_STAT_DELIVERED, 1);

@@ -233,6 +233,10 @@ static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 		return ld_fail(err, len, "option --addr: '%s': %u addresses "
 				"from %s do not fit in /%lu", arg, a->count, buf,
 				plen);
+	if (a->count > 1 && plen < 31 && (a->addr == (a->addr & mask) ||
+			last == (a->addr | ~mask)))
+		return ld_fail(err, len, "option --addr: '%s': the range holds "
+				"the subnet's network or broadcast address", arg);
 	return 0;
 }
 

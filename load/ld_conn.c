@@ -313,9 +313,8 @@ int ld_conn_open(struct ld_worker *w, struct ld_conn *c, uint64_t tsc)
 	struct ts_tcb *tcb;
 	int rc;
 
-	const struct ts_iface *ifc = &w->ts->ifs[c->ifidx];
 	/* The port's addresses in turn, each with its own ephemeral ports. */
-	uint32_t src = ifc->conf.addr + (c->gid / ld.n_workers) % ifc->n_addrs;
+	uint32_t src = ld_src_for(w->ts, c->gid);
 
 	rc = ts_tcp_connect_from(w->ts, c->ifidx, src, ld.conf.dst,
 			ld.conf.dport, &ld_tcp_ops, w, tsc, &tcb);

@@ -224,6 +224,8 @@ extern const struct ts_tcp_ops ld_tcp_ops;
 extern const struct ws_ops ld_ws_ops;
 void ld_conn_set_state(struct ld_conn *c, uint8_t state);
 int ld_conn_open(struct ld_worker *w, struct ld_conn *c, uint64_t tsc);
+/** The source address of connection @p gid: its port's addresses in turn. */
+uint32_t ld_src_for(const struct ts_ctx *ts, uint32_t gid);
 void ld_conn_pump(struct ld_conn *c, uint64_t tsc);
 void ld_conn_close(struct ld_conn *c);
 void ld_conn_abort(struct ld_conn *c);

@@ -59,16 +59,41 @@ static bool ld_on_link(const struct ts_iface *ifc, uint32_t ip)
 	return (ip & ifc->netmask) == (ifc->conf.addr & ifc->netmask);
 }
 
-/* Connections spread over the ports that reach the target. */
-static uint8_t ld_ifidx_for(const struct ts_ctx *ts, uint32_t gid)
+/* The ports that reach the target, in @p usable. @return how many. */
+static uint8_t ld_usable(const struct ts_ctx *ts, uint8_t *usable)
 {
-	uint8_t usable[TS_MAX_IFACES], n = 0;
+	uint8_t n = 0;
 
 	for (uint8_t i = 0; i < ts->n_ifs; i++)
 		if (ld_on_link(&ts->ifs[i], ld.conf.dst) ||
 				ts->ifs[i].conf.gateway != 0)
 			usable[n++] = i;
+	return n;
+}
+
+/* Connections spread over the ports that reach the target. */
+static uint8_t ld_ifidx_for(const struct ts_ctx *ts, uint32_t gid)
+{
+	uint8_t usable[TS_MAX_IFACES], n = ld_usable(ts, usable);
+
 	return n == 0 ? 0 : usable[gid % n];
+}
+
+uint32_t ld_src_for(const struct ts_ctx *ts, uint32_t gid)
+{
+	uint8_t usable[TS_MAX_IFACES], n = ld_usable(ts, usable);
+	const struct ts_iface *ifc = &ts->ifs[n == 0 ? 0 : usable[gid % n]];
+	uint32_t k = gid / ld.n_workers, a = ld.n_workers, b = n ? n : 1;
+
+	/* A worker's k-th connections visit its ports with period
+	 * n / gcd(workers, n): each visit of a port takes its next address. */
+	while (b != 0) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return ifc->conf.addr + (k / ((n ? n : 1) / a)) % ifc->n_addrs;
 }
 
 static int ld_worker_conns(struct ld_worker *w, int socket)

@@ -94,11 +94,16 @@ int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 	uint32_t mask = conf->prefix_len == 0 || conf->prefix_len > 32 ? 0 :
 		UINT32_MAX << (32 - conf->prefix_len);
 
-	/* Every address on the link, none past 255.255.255.255. */
+	uint32_t last = conf->addr + (n - 1);
+
+	/* Every address on the link, none past 255.255.255.255, and a range
+	 * holds neither the subnet's network nor its broadcast address. */
 	if (ctx->n_ifs == TS_MAX_IFACES || conf->prefix_len > 32 ||
-			conf->addr == 0 || n > TS_MAX_ADDRS ||
-			conf->addr + (n - 1) < conf->addr ||
-			((conf->addr + (n - 1)) & mask) != (conf->addr & mask))
+			conf->addr == 0 || n > TS_MAX_ADDRS || last < conf->addr ||
+			(last & mask) != (conf->addr & mask) ||
+			(n > 1 && conf->prefix_len < 31 &&
+			 (conf->addr == (conf->addr & mask) ||
+			  last == (conf->addr | ~mask))))
 		return -TS_ERR_INVAL;
 	ifc = &ctx->ifs[ctx->n_ifs];
 	memset(ifc, 0, sizeof(*ifc));

@@ -302,7 +302,13 @@ void ts_set_handoff(struct ts_ctx *ctx, ts_handoff_fn fn, void *arg)
 void ts_tcp_free(struct ts_ctx *ctx)
 {
 	struct ts_flow_table *t = &ctx->tcp.flows;
+	struct ts_tcb *c;
 
+	/* Off the output list first: freeing each from it would be O(n^2). */
+	while ((c = ctx->tcp.pend_head) != NULL) {
+		ctx->tcp.pend_head = c->pend_next;
+		c->flags &= (uint16_t)~TS_TCBF_PENDING;
+	}
 	if (t->slots != NULL) {
 		for (uint32_t i = 0; i <= t->mask; i++)
 			while (t->slots[i].tcb != NULL)
@@ -444,14 +450,32 @@ void ts_tcp_pend(struct ts_ctx *ctx, struct ts_tcb *c)
  */
 void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc)
 {
-	struct ts_tcb *c;
+	struct ts_tcb *c, *later = NULL, *later_tail = NULL;
 
 	while ((c = ctx->tcp.pend_head) != NULL) {
-		if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx])))
-			break;
+		if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx]))) {
+			if (ctx->n_ifs == 1)
+				break;
+			/* Another port may be free: this one waits aside. */
+			ctx->tcp.pend_head = c->pend_next;
+			c->pend_next = NULL;
+			if (later == NULL)
+				later = c;
+			else
+				later_tail->pend_next = c;
+			later_tail = c;
+			continue;
+		}
 		ctx->tcp.pend_head = c->pend_next;
 		c->flags &= (uint16_t)~TS_TCBF_PENDING;
 		ts_tcp_output(ctx, c, tsc);
+	}
+	/* What waited aside goes back in front, in its order. */
+	if (later != NULL) {
+		later_tail->pend_next = ctx->tcp.pend_head;
+		if (ctx->tcp.pend_head == NULL)
+			ctx->tcp.pend_tail = later_tail;
+		ctx->tcp.pend_head = later;
 	}
 }
 

@@ -122,6 +122,9 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	c->t_rexmt = 0;
 	if (c->state == TS_TCP_TIME_WAIT) {
+		/* The last ACK, if it waited for a full port, goes now. */
+		if (c->flags & TS_TCBF_ACK_NOW)
+			ts_tcp_send_ctl(ctx, c, TS_F_ACK, c->snd_nxt, tsc);
 		ts_tcb_end(ctx, c, TS_TCP_END_OK);
 		return;
 	}

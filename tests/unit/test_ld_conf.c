@@ -224,7 +224,7 @@ static void test_addr_count(void **state)
 	assert_int_equal(conf.addrs[0].addr, 0xc612000a);
 	assert_int_equal(conf.addrs[0].count, 6);
 	assert_int_equal(conf.addrs[0].gateway, 0xc6120001);
-	assert_int_equal(parse("--addr", "198.18.0.250/24,count=6",
+	assert_int_equal(parse("--addr", "198.18.0.249/24,count=6",
 			"ws://198.18.0.1/", NULL), 0);
 	assert_int_equal(conf.addrs[0].count, 6);
 	assert_int_equal(parse("--src-ports", "40000-40001", "ws://198.18.0.1/",
@@ -273,6 +273,7 @@ static void test_option_errors(void **state)
 	expect_error("--src-ports", "--src-ports", "10", u, NULL);
 	expect_error("our own address", "--addr", "198.18.0.1/24,count=3",
 			"ws://198.18.0.3/", NULL);
+	expect_error("broadcast", "--addr", "198.18.0.250/24,count=6", u, NULL);
 	expect_error("do not fit in /24", "--addr", "198.18.0.250/24,count=7",
 			u, NULL);
 	expect_error("--gw", "--gw", "nowhere", u, NULL);

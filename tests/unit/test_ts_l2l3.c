@@ -662,6 +662,10 @@ static void test_several_addresses(void **state)
 	ic.n_addrs = 4;
 	ic.addr = TS_IPV4(198, 18, 0, 253);
 	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), -TS_ERR_INVAL);
+	ic.addr = TS_IPV4(198, 18, 0, 252);     /* .255, the broadcast */
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), -TS_ERR_INVAL);
+	ic.addr = TS_IPV4(198, 18, 1, 0);       /* its network */
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), -TS_ERR_INVAL);
 	ic.addr = first;
 	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), 0);
 
