@@ -309,6 +309,13 @@ int dp_worker_main(void *arg)
 			ts_flush(&w->ts);
 		}
 	}
-	ts_flush(&w->ts);
+	/* What a full port still holds (the last FINs and ACKs), bounded. */
+	{
+		uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 50;
+
+		do
+			ts_flush(&w->ts);
+		while (ts_tx_waiting(&w->ts) && rte_rdtsc() < end);
+	}
 	return 0;
 }

@@ -92,6 +92,9 @@ void ts_timers(struct ts_ctx *ctx, uint64_t tsc);
 /** Hand every buffered packet to its port. */
 void ts_flush(struct ts_ctx *ctx);
 
+/** Whether output still waits (a full port held it): flush again later. */
+int ts_tx_waiting(const struct ts_ctx *ctx);
+
 /**
  * Send an IPv4 packet. @p m holds the L4 header and payload, with at least
  * 34 bytes of headroom; the IPv4 and Ethernet headers are prepended.

@@ -150,6 +150,16 @@ void ts_flush(struct ts_ctx *ctx)
 		ts_iface_flush(ctx, &ctx->ifs[i]);
 }
 
+int ts_tx_waiting(const struct ts_ctx *ctx)
+{
+	if (ctx->tcp.pend_head != NULL)
+		return 1;
+	for (uint8_t i = 0; i < ctx->n_ifs; i++)
+		if (ctx->ifs[i].tx_n != 0)
+			return 1;
+	return 0;
+}
+
 void ts_timers(struct ts_ctx *ctx, uint64_t tsc)
 {
 	/* The TCP wheel every time: it costs a compare when no tick passed. */
