@@ -313,11 +313,8 @@ int ld_conn_open(struct ld_worker *w, struct ld_conn *c, uint64_t tsc)
 	struct ts_tcb *tcb;
 	int rc;
 
-	/* The port's addresses in turn, each with its own ephemeral ports. */
-	uint32_t src = ld_src_for(w->ts, c->gid);
-
-	rc = ts_tcp_connect_from(w->ts, c->ifidx, src, ld.conf.dst,
-			ld.conf.dport, &ld_tcp_ops, w, tsc, &tcb);
+	rc = ts_tcp_connect_from(w->ts, c->ifidx, ld_src_for(w->ts, c->gid),
+			ld.conf.dst, ld.conf.dport, &ld_tcp_ops, w, tsc, &tcb);
 	if (rc != 0) {
 		ld_count(w, LD_STAT_ERR_CONNECT_LOCAL, 1);
 		return rc;

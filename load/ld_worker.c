@@ -82,18 +82,20 @@ static uint8_t ld_ifidx_for(const struct ts_ctx *ts, uint32_t gid)
 uint32_t ld_src_for(const struct ts_ctx *ts, uint32_t gid)
 {
 	uint8_t usable[TS_MAX_IFACES], n = ld_usable(ts, usable);
-	const struct ts_iface *ifc = &ts->ifs[n == 0 ? 0 : usable[gid % n]];
-	uint32_t k = gid / ld.n_workers, a = ld.n_workers, b = n ? n : 1;
+	uint32_t ports = n != 0 ? n : 1, gcd = ld.n_workers, b = ports;
+	const struct ts_iface *ifc = &ts->ifs[n != 0 ? usable[gid % n] : 0];
 
-	/* A worker's k-th connections visit its ports with period
-	 * n / gcd(workers, n): each visit of a port takes its next address. */
+	/* A worker's k-th connections (k = gid / workers) visit its ports
+	 * with period ports / gcd(workers, ports): each visit of a port takes
+	 * the port's next address. */
 	while (b != 0) {
-		uint32_t t = a % b;
+		uint32_t t = gcd % b;
 
-		a = b;
+		gcd = b;
 		b = t;
 	}
-	return ifc->conf.addr + (k / ((n ? n : 1) / a)) % ifc->n_addrs;
+	return ifc->conf.addr +
+		(gid / ld.n_workers / (ports / gcd)) % ifc->n_addrs;
 }
 
 static int ld_worker_conns(struct ld_worker *w, int socket)

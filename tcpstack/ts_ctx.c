@@ -87,14 +87,12 @@ void ts_set_neigh(struct ts_ctx *ctx, ts_neigh_fn fn, void *arg)
 int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 		uint16_t tx_queue, int socket)
 {
-	struct ts_iface *ifc;
-	int rc;
-
 	uint32_t n = conf->n_addrs > 1 ? conf->n_addrs : 1;
 	uint32_t mask = conf->prefix_len == 0 || conf->prefix_len > 32 ? 0 :
 		UINT32_MAX << (32 - conf->prefix_len);
-
 	uint32_t last = conf->addr + (n - 1);
+	struct ts_iface *ifc;
+	int rc;
 
 	/* Every address on the link, none past 255.255.255.255, and a range
 	 * holds neither the subnet's network nor its broadcast address. */

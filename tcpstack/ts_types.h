@@ -27,6 +27,9 @@
  */
 #define TS_TX_QUEUE 512
 #define TS_TX_HOLD (TS_TX_QUEUE / 2)
+_Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
+		TS_TX_QUEUE % TS_TX_BURST == 0,
+		"ts_tx offers the port a burst at each multiple of TS_TX_BURST");
 /** Dropped packets collected before they go back to their pool at once. */
 #define TS_FREE_BURST 64
 /** Packets one ARP entry may hold while its address is resolved. */
