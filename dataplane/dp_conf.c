@@ -116,6 +116,8 @@ static const struct dp_key dp_keys[] = {
 	     "handshakes in progress at once, per worker"),
 	DP_U("gateway", "fanout_mbufs", 1024, 1u << 26, gw_fanout_mbufs,
 	     "per worker: pub/sub deliveries queued at once (128 bytes each)"),
+	DP_U("gateway", "channels", 4, 49152, gw_channels,
+	     "per worker: pub/sub channels with a subscriber there at once"),
 };
 
 #undef DP_U
@@ -145,6 +147,7 @@ void dp_conf_defaults(struct dp_conf *conf)
 	conf->gw_close_ms = 5000;
 	conf->gw_max_handshakes = 1024;
 	conf->gw_fanout_mbufs = 65536;
+	conf->gw_channels = 3072;
 }
 
 /* Built-in routes, when neither the file nor --route gives one. */

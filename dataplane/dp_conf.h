@@ -105,6 +105,7 @@ struct dp_conf {
 	uint32_t gw_close_ms;          /**< a closing handshake or a refusal's FIN */
 	uint32_t gw_max_handshakes;    /**< in progress at once, per worker */
 	uint32_t gw_fanout_mbufs;      /**< per worker: one per queued delivery */
+	uint32_t gw_channels;          /**< per worker: channels at once */
 };
 
 /** Route defaults: echo, 1 MiB messages, 60 s idle, 1 MiB / 4096 queued. */

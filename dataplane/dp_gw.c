@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -26,6 +27,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_per_lcore.h>
+#include <rte_random.h>
 
 #include "dp_gw_priv.h"
 
@@ -491,7 +493,7 @@ static int dp_gw_on_upgrade(void *arg, const struct ws_http_request *req)
 	const struct dp_route_conf *r;
 	const char *host, *rest;
 	size_t hlen = 0, rest_len;
-	int idx;
+	int idx, rc;
 
 	host = ws_hs_field(req->hs, "host", 0, &hlen);
 	idx = dp_gw_route_find(host, hlen, req->path, req->path_len, &rest,
@@ -505,8 +507,10 @@ static int dp_gw_on_upgrade(void *arg, const struct ws_http_request *req)
 		size_t len = r->channel[0] ? strlen(r->channel) : rest_len;
 
 		c->u.hs->chan = dp_gw_chan_id(name, len);
-		if (!dp_gw_chan_room(g, c->u.hs->chan)) {
-			dp_gw_count(g, DP_GW_STAT_CHAN_FULL, 1);
+		rc = dp_gw_chan_room(g, c->u.hs->chan, name, len);
+		if (rc != 0) {
+			dp_gw_count(g, rc == -EEXIST ? DP_GW_STAT_CHAN_CLASH :
+					DP_GW_STAT_CHAN_FULL, 1);
 			return 503;
 		}
 		memcpy(c->u.hs->chan_name, name, len);
@@ -622,6 +626,7 @@ void dp_gw_open(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	const struct dp_route_conf *r = dp_gw_route(c);
 	uint64_t chan = c->u.hs->chan;
 	char name[DP_GW_CHAN_NAME];
+	int rc;
 
 	/* The handshake block goes back below: keep what subscribing needs. */
 	snprintf(name, sizeof(name), "%s", c->u.hs->chan_name);
@@ -631,9 +636,15 @@ void dp_gw_open(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	c->t_ms = g->now_ms;
 	dp_gw_count(g, DP_GW_STAT_WS_OPEN, 1);
 	dp_gw_rcount(g, c->route, DP_GW_RSTAT_CONNS, 1);
-	if (r->action == DP_ACT_PUBSUB &&
-			dp_gw_subscribe(g, c, chan, name, strlen(name)) != 0)
-		dp_gw_count(g, DP_GW_STAT_CHAN_FULL, 1);
+	if (r->action != DP_ACT_PUBSUB)
+		return;
+	rc = dp_gw_subscribe(g, c, chan, name, strlen(name));
+	if (rc != 0) {
+		/* Filled since the request was read: say so, never go quiet. */
+		dp_gw_count(g, rc == -EEXIST ? DP_GW_STAT_CHAN_CLASH :
+				DP_GW_STAT_CHAN_FULL, 1);
+		dp_gw_close(g, c, WS_CLOSE_INTERNAL, "channel table full");
+	}
 }
 
 /* The head is complete or refused: answer it. @return 0 when OPEN. */
@@ -1124,6 +1135,13 @@ static int dp_gw_shared_init(void)
 	dp_gw.meta_off = rte_mbuf_dynfield_register(&meta_field);
 	if (dp_gw.meta_off < 0)
 		return -ENOMEM;
+	/* Channel ids are keyed: clients name channels, and must not be able
+	 * to pick a name whose id is another channel's. */
+	if (getrandom(&dp_gw.chan_key, sizeof(dp_gw.chan_key), 0) !=
+			(ssize_t)sizeof(dp_gw.chan_key)) {
+		dp_gw.chan_key.k0 = rte_rdtsc() ^ rte_rand();
+		dp_gw.chan_key.k1 = rte_rand();
+	}
 	dp_gw.ip_mask = DP_GW_IP_SLOTS - 1;
 	dp_gw.ip_keys = rte_zmalloc("wsgw_gw_ip_keys",
 			DP_GW_IP_SLOTS * sizeof(uint32_t), RTE_CACHE_LINE_SIZE);

@@ -13,8 +13,10 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <rte_seqcount.h>
 
 #include "dp.h"
+#include "dp_key.h"
 #include "dp_gw.h"
 #include "ws.h"
 
@@ -26,8 +28,8 @@
 #define DP_GW_HS_STR 512
 /** Connections the idle sweep visits per drain interval, at least. */
 #define DP_GW_SWEEP_MIN 64
-/** Channels one worker knows (a power of two). */
-#define DP_GW_CHANNELS 4096
+/** Slots of a worker's channel table at most (chan_slot is 16 bits). */
+#define DP_GW_CHAN_SLOTS_MAX 65536
 /** Longest channel name, with its NUL. */
 #define DP_GW_CHAN_NAME 64
 /** Pub/sub ring between workers, entries (a power of two). */
@@ -71,7 +73,8 @@
 	X(NO_MBUF, "gw_no_mbuf", "messages not built or delivered: mbuf pool empty", 0) \
 	X(RING_BACKLOG, "gw_ring_backlog", "pub/sub messages held back: a worker's ring was full", 0) \
 	X(RING_LOST, "gw_ring_overflow", "pub/sub messages lost: ring and backlog to a worker full", 0) \
-	X(CHAN_FULL, "gw_channels_full", "subscriptions refused: channel table full (503)", 0) \
+	X(CHAN_FULL, "gw_channels_full", "subscriptions refused: channel table full (503, or close 1011 after the 101)", 0) \
+	X(CHAN_CLASH, "gw_channel_id_clashes", "subscriptions refused: another channel holds the name's id (503)", 0) \
 	X(PINGS, "gw_idle_pings", "pings sent to silent connections", 0) \
 	X(IDLE_CLOSED, "gw_idle_timeouts", "connections reset: silent after a ping", 0) \
 	X(CLOSE_TIMEOUT, "gw_close_timeouts", "connections reset: closing handshake not finished in time", 0) \
@@ -241,8 +244,12 @@ struct dp_gw_worker {
 	struct rte_ring *ring;           /**< pub/sub messages for this worker */
 	struct dp_gw_fifo *backlog;      /**< per destination worker */
 	uint32_t backlog_n;              /**< messages held in all of them */
-	struct dp_gw_chan *chans;        /**< DP_GW_CHANNELS, open addressing */
-	uint32_t n_chans;
+	struct dp_gw_chan *chans;        /**< open addressing, linear probing */
+	uint32_t chan_mask;              /**< slots - 1 */
+	uint32_t n_chans;                /**< at most dp.conf.gw_channels */
+	uint8_t fanning;                 /**< a subscriber list is being walked */
+	uint8_t chan_sweep;              /**< a channel emptied while fanning */
+	rte_seqcount_t chan_seq;         /**< the control thread's reads */
 } __rte_cache_aligned;
 
 /** Process-wide, set before the workers start. */
@@ -252,6 +259,7 @@ struct dp_gw_shared {
 	uint32_t *ip_keys;               /**< per-source counts, atomic */
 	uint32_t *ip_counts;
 	uint32_t ip_mask;
+	struct dp_sipkey chan_key;       /**< channel ids: secret, per process */
 };
 
 extern struct dp_gw_shared dp_gw;
@@ -344,18 +352,27 @@ void dp_gw_pubsub_free(struct dp_gw_worker *g);
 /** Channel id of a name (never 0). */
 uint64_t dp_gw_chan_id(const char *name, size_t len);
 /**
- * Find or make channel @p id (named @p name) and, when @p c is not NULL,
- * put @p c on its subscriber list.
- * @return 0, or -1 when the channel table is full.
+ * Find or make channel @p id (named @p name) and put @p c on its
+ * subscriber list.
+ * @return 0; -ENOSPC when the channel table is full; -EEXIST when another
+ *         name holds the id (never seen for a keyed 64-bit hash; refused
+ *         all the same, so that no subscriber gets another's messages).
  */
 int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint64_t id, const char *name, size_t len);
-/** Whether channel @p id exists or one more fits. */
-int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id);
+/** What dp_gw_subscribe would answer now, without subscribing. */
+int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id,
+		const char *name, size_t len);
 /** Channel id of a subscriber (the one it publishes to). */
 uint64_t dp_gw_sub_chan(const struct dp_gw_worker *g,
 		const struct dp_gw_conn *c);
+/**
+ * Off its channel's list; the channel goes when it has no subscriber
+ * (while a subscriber list is walked, at the dp_gw_chan_sweep after it).
+ */
 void dp_gw_unsubscribe(struct dp_gw_worker *g, struct dp_gw_conn *c);
+/** Take out the channels that emptied while a list was walked. */
+void dp_gw_chan_sweep(struct dp_gw_worker *g);
 /**
  * Publish a complete frame (header included, unmasked) on channel @p id:
  * it reaches every subscriber on every worker, in the order the

@@ -12,10 +12,13 @@
  * Every worker drains its ring in dp_gw_pubsub_poll, once per loop. Rings
  * are FIFO per producer, so each subscriber sees the owner's order.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_malloc.h>
 
 #include "dp_gw_priv.h"
@@ -23,61 +26,78 @@
 
 uint64_t dp_gw_chan_id(const char *name, size_t len)
 {
-	uint64_t id = dp_fnv1a64(name, len);
+	uint64_t id = dp_siphash(&dp_gw.chan_key, name, len);
 
 	return id != 0 ? id : 1;
 }
 
-static struct dp_gw_chan *dp_gw_chan_find(struct dp_gw_worker *g, uint64_t id,
-		const char *name, size_t len)
+/*
+ * Channels: one table per worker, open addressing with linear probing
+ * from (id & mask), at most 3/4 full so that every probe meets a free
+ * slot. A channel lives while this worker has a subscriber on it; the
+ * last one's leaving takes the slot out by backward shift (no tombstones),
+ * moving later slots of the run up and telling their subscribers.
+ * The control thread reads the table under chan_seq.
+ */
+
+/* The slot holding @p id, or the free slot where it would go. */
+static struct dp_gw_chan *dp_gw_chan_slot(const struct dp_gw_worker *g,
+		uint64_t id)
 {
-	uint32_t mask = DP_GW_CHANNELS - 1;
+	uint32_t i = (uint32_t)id & g->chan_mask;
 
-	for (uint32_t i = 0; i < DP_GW_CHANNELS; i++) {
-		struct dp_gw_chan *ch = &g->chans[(uint32_t)(id + i) & mask];
-		uint64_t have = __atomic_load_n(&ch->id, __ATOMIC_ACQUIRE);
-
-		if (have == id)
-			return ch;
-		if (have != 0)
-			continue;
-		if (name == NULL || g->n_chans >= DP_GW_CHANNELS * 3 / 4)
-			return NULL;
-		/* The name first: the control thread reads it once id is set. */
-		memcpy(ch->name, name, RTE_MIN(len, (size_t)DP_GW_CHAN_NAME - 1));
-		ch->name[RTE_MIN(len, (size_t)DP_GW_CHAN_NAME - 1)] = '\0';
-		ch->subs.prev = ch->subs.next = &ch->subs;
-		__atomic_store_n(&ch->id, id, __ATOMIC_RELEASE);
-		g->n_chans++;
-		return ch;
-	}
-	return NULL;
+	while (g->chans[i].id != id && g->chans[i].id != 0)
+		i = (i + 1) & g->chan_mask;
+	return &g->chans[i];
 }
 
-int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id)
+static struct dp_gw_chan *dp_gw_chan_find(const struct dp_gw_worker *g,
+		uint64_t id)
 {
-	uint32_t mask = DP_GW_CHANNELS - 1;
+	struct dp_gw_chan *ch = dp_gw_chan_slot(g, id);
 
-	for (uint32_t i = 0; i < DP_GW_CHANNELS; i++) {
-		uint64_t have = g->chans[(uint32_t)(id + i) & mask].id;
+	return ch->id == id ? ch : NULL;
+}
 
-		if (have == id)
-			return 1;
-		if (have == 0)
-			return g->n_chans < DP_GW_CHANNELS * 3 / 4;
-	}
-	return 0;
+static int dp_gw_chan_is(const struct dp_gw_chan *ch, const char *name,
+		size_t len)
+{
+	return strnlen(ch->name, DP_GW_CHAN_NAME) == len &&
+		memcmp(ch->name, name, len) == 0;
+}
+
+int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id,
+		const char *name, size_t len)
+{
+	const struct dp_gw_chan *ch = dp_gw_chan_slot(g, id);
+
+	if (ch->id == id)
+		return dp_gw_chan_is(ch, name, len) ? 0 : -EEXIST;
+	return g->n_chans < dp.conf.gw_channels ? 0 : -ENOSPC;
 }
 
 int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint64_t id, const char *name, size_t len)
 {
-	struct dp_gw_chan *ch = dp_gw_chan_find(g, id, name, len);
+	struct dp_gw_chan *ch = dp_gw_chan_slot(g, id);
 
-	if (ch == NULL)
-		return -1;
-	if (c == NULL)
-		return 0;
+	if (len >= DP_GW_CHAN_NAME)
+		return -ENAMETOOLONG;
+	if (ch->id == id) {
+		if (!dp_gw_chan_is(ch, name, len))
+			return -EEXIST;
+	} else {
+		if (g->n_chans >= dp.conf.gw_channels)
+			return -ENOSPC;
+		rte_seqcount_write_begin(&g->chan_seq);
+		memcpy(ch->name, name, len);
+		ch->name[len] = '\0';
+		ch->subs.prev = ch->subs.next = &ch->subs;
+		ch->n_subs = 0;
+		ch->id = id;
+		rte_seqcount_write_end(&g->chan_seq);
+		g->n_chans++;
+	}
 	c->sub.prev = ch->subs.prev;
 	c->sub.next = &ch->subs;
 	ch->subs.prev->next = &c->sub;
@@ -87,6 +107,59 @@ int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	c->flags |= DP_GW_CF_SUB;
 	dp_gw_count(g, DP_GW_STAT_SUBSCRIBERS, 1);
 	return 0;
+}
+
+/* Slot @p from's channel into free slot @p to, its list and all. */
+static void dp_gw_chan_move(struct dp_gw_worker *g, struct dp_gw_chan *to,
+		struct dp_gw_chan *from)
+{
+	uint16_t slot = (uint16_t)(to - g->chans);
+
+	*to = *from;
+	if (from->subs.next == &from->subs) {
+		to->subs.prev = to->subs.next = &to->subs;
+		return;
+	}
+	to->subs.next->prev = &to->subs;
+	to->subs.prev->next = &to->subs;
+	for (struct dp_gw_link *l = to->subs.next; l != &to->subs; l = l->next)
+		container_of(l, struct dp_gw_conn, sub)->chan_slot = slot;
+}
+
+/* Take channel @p ch out; later slots of its run move up into the gap. */
+static void dp_gw_chan_del(struct dp_gw_worker *g, struct dp_gw_chan *ch)
+{
+	uint32_t mask = g->chan_mask;
+	uint32_t i = (uint32_t)(ch - g->chans);
+
+	rte_seqcount_write_begin(&g->chan_seq);
+	for (uint32_t j = (i + 1) & mask; g->chans[j].id != 0;
+			j = (j + 1) & mask) {
+		uint32_t home = (uint32_t)g->chans[j].id & mask;
+
+		/* j moves up to i when i lies on its probe path. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			dp_gw_chan_move(g, &g->chans[i], &g->chans[j]);
+			i = j;
+		}
+	}
+	g->chans[i].id = 0;
+	g->chans[i].n_subs = 0;
+	rte_seqcount_write_end(&g->chan_seq);
+	g->n_chans--;
+}
+
+void dp_gw_chan_sweep(struct dp_gw_worker *g)
+{
+	g->chan_sweep = 0;
+	for (uint32_t i = 0; i <= g->chan_mask;) {
+		struct dp_gw_chan *ch = &g->chans[i];
+
+		if (ch->id != 0 && ch->n_subs == 0)
+			dp_gw_chan_del(g, ch);   /* slot i may hold another now */
+		else
+			i++;
+	}
 }
 
 void dp_gw_unsubscribe(struct dp_gw_worker *g, struct dp_gw_conn *c)
@@ -99,6 +172,12 @@ void dp_gw_unsubscribe(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	ch->n_subs--;
 	c->flags &= (uint8_t)~DP_GW_CF_SUB;
 	dp_gw_count(g, DP_GW_STAT_SUBSCRIBERS, (uint64_t)-1);
+	if (ch->n_subs > 0)
+		return;
+	if (g->fanning)
+		g->chan_sweep = 1;
+	else
+		dp_gw_chan_del(g, ch);
 }
 
 uint64_t dp_gw_sub_chan(const struct dp_gw_worker *g,
@@ -253,12 +332,14 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 /* This worker's subscribers of the message's channel; takes @p m. */
 static void dp_gw_deliver_local(struct dp_gw_worker *g, struct rte_mbuf *m)
 {
-	struct dp_gw_chan *ch = dp_gw_chan_find(g, dp_gw_meta(m)->chan, NULL, 0);
+	struct dp_gw_chan *ch = dp_gw_chan_find(g, dp_gw_meta(m)->chan);
 	uint32_t key = 0;
 
 	if (ch != NULL) {
 		struct dp_gw_link *l = ch->subs.next;
 
+		/* A delivery may close its subscriber: the channel stays put. */
+		g->fanning = 1;
 		while (l != &ch->subs) {
 			struct dp_gw_link *next = l->next;
 
@@ -266,6 +347,9 @@ static void dp_gw_deliver_local(struct dp_gw_worker *g, struct rte_mbuf *m)
 					m, &key);
 			l = next;
 		}
+		g->fanning = 0;
+		if (unlikely(g->chan_sweep))
+			dp_gw_chan_sweep(g);
 	}
 	rte_pktmbuf_free(m);
 }
@@ -386,9 +470,14 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	snprintf(name, sizeof(name), "wsgw_fanout_%u", g->w->id);
 	g->clone_pool = rte_pktmbuf_pool_create(name, dp.conf.gw_fanout_mbufs,
 			256, 0, 0, socket);
+	/* Room for gw_channels at 3/4 full, or more. */
+	g->chan_mask = rte_align32pow2(dp.conf.gw_channels +
+			(dp.conf.gw_channels + 2) / 3) - 1;
+	RTE_ASSERT(g->chan_mask < DP_GW_CHAN_SLOTS_MAX);
+	rte_seqcount_init(&g->chan_seq);
 	g->chans = rte_zmalloc_socket("wsgw_gw_chans",
-			DP_GW_CHANNELS * sizeof(*g->chans), RTE_CACHE_LINE_SIZE,
-			socket);
+			(g->chan_mask + 1) * sizeof(*g->chans),
+			RTE_CACHE_LINE_SIZE, socket);
 	g->backlog = rte_zmalloc_socket("wsgw_gw_backlog",
 			dp.n_workers * sizeof(*g->backlog), RTE_CACHE_LINE_SIZE,
 			socket);
@@ -427,51 +516,83 @@ void dp_gw_pubsub_free(struct dp_gw_worker *g)
 	rte_mempool_free(g->clone_pool);
 }
 
-/* Channel @p id in @p g's table, without changing it (control thread). */
-static const struct dp_gw_chan *dp_gw_chan_peek(const struct dp_gw_worker *g,
-		uint64_t id)
-{
-	for (uint32_t i = 0; g != NULL && i < DP_GW_CHANNELS; i++) {
-		const struct dp_gw_chan *ch =
-			&g->chans[(uint32_t)(id + i) & (DP_GW_CHANNELS - 1)];
-		uint64_t have = __atomic_load_n(&ch->id, __ATOMIC_ACQUIRE);
+/* One channel as the control thread copied it. */
+struct dp_gw_chan_copy {
+	uint64_t id;
+	uint32_t subs;
+	char name[DP_GW_CHAN_NAME];
+};
 
-		if (have == id)
-			return ch;
-		if (have == 0)
-			return NULL;
+/* Worker @p g's channels into @p v (room for its table), consistently. */
+static size_t dp_gw_chan_copy(const struct dp_gw_worker *g,
+		struct dp_gw_chan_copy *v)
+{
+	size_t n = 0;
+	uint32_t sn;
+
+	/* Bounded: a table that keeps changing is listed as last read. */
+	for (int tries = 0; tries < 1000; tries++) {
+		sn = rte_seqcount_read_begin(&g->chan_seq);
+		n = 0;
+		for (uint32_t i = 0; i <= g->chan_mask; i++) {
+			const struct dp_gw_chan *ch = &g->chans[i];
+			uint64_t id = __atomic_load_n(&ch->id, __ATOMIC_RELAXED);
+
+			if (id == 0)
+				continue;
+			v[n].id = id;
+			v[n].subs = __atomic_load_n(&ch->n_subs,
+					__ATOMIC_RELAXED);
+			memcpy(v[n].name, ch->name, DP_GW_CHAN_NAME);
+			v[n].name[DP_GW_CHAN_NAME - 1] = '\0';
+			n++;
+		}
+		if (!rte_seqcount_read_retry(&g->chan_seq, sn))
+			break;
 	}
-	return NULL;
+	return n;
+}
+
+static int dp_gw_chan_copy_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct dp_gw_chan_copy *)a)->id;
+	uint64_t y = ((const struct dp_gw_chan_copy *)b)->id;
+
+	return x < y ? -1 : x > y;
 }
 
 /* Subscribers per channel, summed over the workers (control thread). */
 void dp_gw_channels_cmd(FILE *out)
 {
+	struct dp_gw_chan_copy *v;
+	size_t n = 0, room = 0;
+
 	fprintf(out, "# channel subscribers\n");
 	for (uint16_t w = 0; w < dp.n_workers; w++) {
 		const struct dp_gw_worker *g = dp.workers[w].app;
 
-		for (uint32_t i = 0; g != NULL && i < DP_GW_CHANNELS; i++) {
-			uint64_t id = __atomic_load_n(&g->chans[i].id,
-					__ATOMIC_ACQUIRE);
-			uint64_t subs = 0;
-			int seen = 0;
-
-			if (id == 0)
-				continue;
-			/* Each channel once: at the first worker that has it. */
-			for (uint16_t v = 0; v < w && !seen; v++)
-				seen = dp_gw_chan_peek(dp.workers[v].app, id) != NULL;
-			if (seen)
-				continue;
-			for (uint16_t v = w; v < dp.n_workers; v++) {
-				const struct dp_gw_chan *ch =
-					dp_gw_chan_peek(dp.workers[v].app, id);
-
-				if (ch != NULL)
-					subs += *(const volatile uint32_t *)&ch->n_subs;
-			}
-			fprintf(out, "%s %" PRIu64 "\n", g->chans[i].name, subs);
-		}
+		room += g != NULL ? g->chan_mask + 1 : 0;
 	}
+	v = malloc((room > 0 ? room : 1) * sizeof(*v));
+	if (v == NULL) {
+		fprintf(out, "error: out of memory\n");
+		return;
+	}
+	for (uint16_t w = 0; w < dp.n_workers; w++) {
+		const struct dp_gw_worker *g = dp.workers[w].app;
+
+		if (g != NULL && g->chans != NULL)
+			n += dp_gw_chan_copy(g, v + n);
+	}
+	qsort(v, n, sizeof(*v), dp_gw_chan_copy_cmp);
+	for (size_t i = 0; i < n;) {
+		uint64_t subs = 0;
+		size_t j = i;
+
+		for (; j < n && v[j].id == v[i].id; j++)
+			subs += v[j].subs;
+		fprintf(out, "%s %" PRIu64 "\n", v[i].name, subs);
+		i = j;
+	}
+	free(v);
 }

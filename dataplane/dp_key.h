@@ -1,6 +1,6 @@
 /**
  * @file
- * Conflation keys of pub/sub messages (dp_key.c).
+ * Hashes of client-chosen names: conflation keys and channel ids (dp_key.c).
  */
 #ifndef DP_KEY_H
 #define DP_KEY_H
@@ -21,6 +21,17 @@ static inline uint64_t dp_fnv1a64(const void *p, size_t n)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
 }
+
+/** SipHash-2-4 key: 16 bytes, secret, chosen at start. */
+struct dp_sipkey {
+	uint64_t k0, k1;
+};
+
+/**
+ * SipHash-2-4 of @p n bytes under @p key: channel ids, which clients name
+ * and must not be able to make collide.
+ */
+uint64_t dp_siphash(const struct dp_sipkey *key, const void *p, size_t n);
 
 /**
  * The value of JSON member @p field in @p p (the first member of that

@@ -357,6 +357,12 @@ ws_conf() {   # ws_conf [lines...]: prints the file's path
 	echo "$f"
 }
 
+channels_left() {   # wsgwctl channels: lines, or "missing" without the header
+	"$WSGWCTL" -s "$STATS_SOCK" channels | awk '
+		/^# channel subscribers/ { h = 1; next } { n++ }
+		END { print h ? n + 0 : "missing" }'
+}
+
 gw_idle() {
 	local deadline=$((SECONDS + $1)) left
 	while :; do

@@ -60,6 +60,7 @@ check "conflation counted" stat_is gw_conflated -ge 1
 check "slow disconnect counted" stat_is gw_slow_disconnects -eq 1
 check "every connection freed" gw_idle 20
 check "subscriptions back to zero" stat_is gw_subscribers -eq 0
+check "no channel left" test "$(channels_left)" = 0
 GW_STOP_DEADLINE=5 gw_stop   # 2 GB of EAL memory to give back
 check "SIGTERM: exit 0" test $? -eq 0
 rig_finish

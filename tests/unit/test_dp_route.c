@@ -235,6 +235,25 @@ static void test_conflate_key(void **state)
 	assert_int_equal(key_of("not json at all", "symbol"), 0);
 }
 
+/* The reference vectors: key 00..0f, message 00..len-1. */
+static void test_siphash(void **state)
+{
+	const struct dp_sipkey key = { 0x0706050403020100ull,
+		0x0f0e0d0c0b0a0908ull };
+	struct dp_sipkey other = key;
+	uint8_t msg[16];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	assert_true(dp_siphash(&key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(dp_siphash(&key, msg, 1) == 0x74f839c593dc67fdull);
+	assert_true(dp_siphash(&key, msg, 15) == 0xa129ca6149be45e5ull);
+	/* Another key, another hash. */
+	other.k1 ^= 1;
+	assert_true(dp_siphash(&other, msg, 15) != 0xa129ca6149be45e5ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_routes_dump_reads_back),
 		cmocka_unit_test(test_default_routes),
 		cmocka_unit_test(test_conflate_key),
+		cmocka_unit_test(test_siphash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
