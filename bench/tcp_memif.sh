@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# TCP connection rate of the stack alone on the memif rig: two wsgw
-# processes, one core each, joined by net_memif. One runs the echo
-# service (CPU 1); the other (CPU 0) runs the built-in client, which opens
-# CONNS connections, sends 64 bytes on each, checks the echo and closes
-# (the client closes first, so TIME-WAIT is set to 0 on its side). The
-# rate is completed, checked connections per second, measured from the
-# client's tcp_client_conns_ok counter once a second.
+# The stack alone on the memif rig: two wsgw processes, one core each,
+# joined by net_memif. One runs the echo service (CPU 1); the other
+# (CPU 0) runs the built-in client. Two runs, each on a fresh pair:
+#   connections: CONNS connections, 64 bytes sent on each, the echo
+#     checked, closed (the client closes first, so TIME-WAIT is 0 on its
+#     side); completed, checked connections per second, from the client's
+#     tcp_client_conns_ok once a second;
+#   echo: 64 connections each keeping 32 messages of 64 bytes in flight
+#     for ECHO_S seconds; echo round trips per second, every byte checked,
+#     from tcp_client_echoes once a second.
 #
-# usage: sudo [BUILD=dir] bench/tcp_memif.sh [CONNS]   (default 200000;
-#        BUILD defaults to build/)
+# usage: sudo [BUILD=dir] bench/tcp_memif.sh [CONNS] [ECHO_S]
+#        (defaults 200000 and 8; BUILD defaults to build/)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${1:-200000}
+ECHO_S=${2:-8}
 BUILD=${BUILD:-$ROOT/build}
 WSGW=$BUILD/dataplane/wsgw
 CTL=$BUILD/control/wsgwctl
@@ -28,37 +32,81 @@ EOF
 
 stat_of() { "$CTL" -s "$1" stats | awk -v k="$2" '$1 == k { print $2 }'; }
 
-# shellcheck disable=SC2086
-"$WSGW" -l 1 $EAL --file-prefix srv$$ \
-	--vdev "net_memif0,role=server,socket=$TMP/m.sock,mac=02:00:00:00:00:01" \
-	-- --addr 198.18.0.1/24 --tcp-echo 7 --config "$TMP/srv.conf" \
-	--stats-sock "$TMP/srv.sock" >"$TMP/srv.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/srv.log" '^wsgw: ready' $!
-# shellcheck disable=SC2086
-"$WSGW" -l 0 $EAL --file-prefix cli$$ \
-	--vdev "net_memif0,role=client,socket=$TMP/m.sock,mac=02:00:00:00:00:02" \
-	-- --addr 198.18.0.2/24 --config "$TMP/cli.conf" \
-	--tcp-client "198.18.0.1:7,conns=$CONNS,bytes=64" \
-	--stats-sock "$TMP/cli.sock" >"$TMP/cli.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/cli.log" '^wsgw: ready' $!
+# pair_start RUN CLIENT_ARGS: the echo server and the client, run RUN.
+pair_start() {
+	# shellcheck disable=SC2086
+	"$WSGW" -l 1 $EAL --file-prefix srv$1$$ \
+		--vdev "net_memif0,role=server,socket=$TMP/m$1.sock,mac=02:00:00:00:00:01" \
+		-- --addr 198.18.0.1/24 --tcp-echo 7 --config "$TMP/srv.conf" \
+		--stats-sock "$TMP/srv$1.sock" >"$TMP/srv$1.log" 2>&1 &
+	SRV=$!
+	PIDS+=($SRV)
+	wait_for "$TMP/srv$1.log" '^wsgw: ready' $SRV
+	# shellcheck disable=SC2086
+	"$WSGW" -l 0 $EAL --file-prefix cli$1$$ \
+		--vdev "net_memif0,role=client,socket=$TMP/m$1.sock,mac=02:00:00:00:00:02" \
+		-- --addr 198.18.0.2/24 --config "$TMP/cli.conf" \
+		--tcp-client "$2" \
+		--stats-sock "$TMP/cli$1.sock" >"$TMP/cli$1.log" 2>&1 &
+	CLI=$!
+	PIDS+=($CLI)
+	wait_for "$TMP/cli$1.log" '^wsgw: ready' $CLI
+}
 
-prev=0
-samples=()
-for _ in $(seq 120); do
-	sleep 1
-	ok=$(stat_of "$TMP/cli.sock" tcp_client_conns_ok)
-	fail=$(stat_of "$TMP/cli.sock" tcp_client_conns_failed)
-	[ "$ok" -gt "$prev" ] && samples+=($((ok - prev)))
-	prev=$ok
-	[ $((ok + fail)) -ge "$CONNS" ] && break
-done
-best=$(printf '%s\n' "${samples[@]}" | sort -n | tail -1)
-median=$(printf '%s\n' "${samples[@]}" | median)
-echo "memif rig, wsgw client (cpu 0) -> wsgw echo (cpu 1), $CONNS connections of 64 bytes"
-echo "  checked connections: $ok ok, $fail failed"
-echo "  connections per second: median $median, best second $best"
-echo "  server: $(stat_of "$TMP/srv.sock" tcp_passive_opens) passive opens," \
-	"$(stat_of "$TMP/srv.sock" tcp_retrans_timeout) timeouts," \
-	"$(stat_of "$TMP/srv.sock" tcp_syncookies_sent) cookies"
+pair_stop() {
+	kill -TERM "$CLI" "$SRV" 2>/dev/null || true
+	wait "$CLI" "$SRV" 2>/dev/null || true
+}
+
+# sample RUN COUNTER SECONDS WANT: per-second increments of the client's
+# COUNTER into SAMPLES, for at most SECONDS, or until ok + failed
+# connections reach WANT.
+sample() {
+	local prev now ok fail
+	SAMPLES=()
+	prev=$(stat_of "$TMP/cli$1.sock" "$2")
+	for _ in $(seq "$3"); do
+		sleep 1
+		now=$(stat_of "$TMP/cli$1.sock" "$2")
+		ok=$(stat_of "$TMP/cli$1.sock" tcp_client_conns_ok)
+		fail=$(stat_of "$TMP/cli$1.sock" tcp_client_conns_failed)
+		[ "$now" -gt "$prev" ] && SAMPLES+=($((now - prev)))
+		prev=$now
+		[ $((ok + fail)) -ge "$4" ] && break
+	done
+	TOTAL=$now
+	OK=$ok
+	FAIL=$fail
+}
+
+report() {   # report LABEL
+	local best median
+	best=$(printf '%s\n' "${SAMPLES[@]}" | sort -n | tail -1)
+	median=$(printf '%s\n' "${SAMPLES[@]}" | median)
+	echo "  $1: median $median, best second $best"
+}
+
+pair_start c "198.18.0.1:7,conns=$CONNS,bytes=64"
+sample c tcp_client_conns_ok 120 "$CONNS"
+echo "memif rig, wsgw client (cpu 0) -> wsgw echo (cpu 1)"
+echo "connections: $CONNS of 64 bytes"
+echo "  checked connections: $OK ok, $FAIL failed"
+report "connections per second"
+echo "  server: $(stat_of "$TMP/srvc.sock" tcp_passive_opens) passive opens," \
+	"$(stat_of "$TMP/srvc.sock" tcp_retrans_timeout) timeouts," \
+	"$(stat_of "$TMP/srvc.sock" tcp_syncookies_sent) cookies"
+pair_stop
+
+# Enough messages that the run outlasts ECHO_S at 10 million a second.
+ECHO_MSGS=$((ECHO_S * 10000000 / 64 + 1))
+pair_start e "198.18.0.1:7,conns=64,bytes=$((ECHO_MSGS * 64)),msg=64,depth=32"
+# The first second opens the connections: left out of the samples.
+sleep 1
+sample e tcp_client_echoes "$ECHO_S" 64
+echo "echo: 64 connections x 32 messages of 64 bytes in flight, ${ECHO_S} s"
+echo "  echoes checked: $TOTAL, connections failed: $FAIL"
+report "echo round trips per second"
+echo "  segments: client sent $(stat_of "$TMP/clie.sock" tcp_segs_out)," \
+	"server sent $(stat_of "$TMP/srve.sock" tcp_segs_out);" \
+	"timeouts $(stat_of "$TMP/srve.sock" tcp_retrans_timeout)"
+pair_stop

@@ -539,11 +539,13 @@ static const char dp_usage[] =
 "                              /md/{channel}=pubsub:{channel})\n"
 "  --tcp-echo PORT             built-in TCP echo service on PORT\n"
 "  --tcp-discard PORT          built-in TCP discard service on PORT\n"
-"  --tcp-client IP:PORT[,conns=N][,bytes=M]\n"
+"  --tcp-client IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]\n"
 "                              open N connections (default 1) to an echo\n"
 "                              server, send M bytes (default 1048576) of a\n"
 "                              known pattern on each, check every byte\n"
-"                              echoed, close; see tcp_client_* statistics\n"
+"                              echoed, close; with msg= in messages of S\n"
+"                              bytes, K of them in flight (echo round\n"
+"                              trips); see tcp_client_* statistics\n"
 "  --stats-sock PATH           Unix socket for statistics\n"
 "                              (default " DP_DEFAULT_STATS_SOCK ")\n"
 "  --dump-config               print the effective configuration and exit\n"
@@ -629,10 +631,13 @@ static int dp_parse_port(const char *opt, const char *arg, uint16_t *port,
 	return 0;
 }
 
-/* "IP:PORT[,conns=N][,bytes=M]" for the built-in client. */
+#define DP_CLIENT_USAGE "IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]"
+
+/* DP_CLIENT_USAGE, for the built-in client. */
 static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
 		char *err, size_t len)
 {
+	struct ts_client_conf *cl = &conf->client;
 	char buf[128];
 	char *colon, *opt, *save = NULL;
 
@@ -642,12 +647,14 @@ static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
 	if (colon == NULL)
 		goto bad;
 	*colon = '\0';
-	if (dp_parse_ipv4(opt, &conf->client_addr) < 0 ||
-			dp_parse_port("--tcp-client", colon + 1, &conf->client_port,
+	if (dp_parse_ipv4(opt, &cl->dst) < 0 ||
+			dp_parse_port("--tcp-client", colon + 1, &cl->dport,
 				err, len) < 0)
 		goto bad;
-	conf->client_conns = 1;
-	conf->client_bytes = 1u << 20;
+	cl->conns = 1;
+	cl->bytes = 1u << 20;
+	cl->msg = 0;
+	cl->depth = 0;
 	while ((opt = strtok_r(NULL, ",", &save)) != NULL) {
 		char *end;
 		unsigned long long v;
@@ -657,20 +664,38 @@ static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
 			v = strtoull(opt + 6, &end, 10);
 			if (errno || *end || v == 0 || v > 10000000)
 				goto bad;
-			conf->client_conns = (uint32_t)v;
+			cl->conns = (uint32_t)v;
 		} else if (strncmp(opt, "bytes=", 6) == 0) {
 			v = strtoull(opt + 6, &end, 10);
 			if (errno || *end || v == 0)
 				goto bad;
-			conf->client_bytes = v;
+			cl->bytes = v;
+		} else if (strncmp(opt, "msg=", 4) == 0) {
+			v = strtoull(opt + 4, &end, 10);
+			if (errno || *end || v == 0 || v > TS_CLIENT_MSG_MAX) {
+				snprintf(err, len, "option --tcp-client: msg "
+						"'%s' is not 1 to %u bytes",
+						opt + 4, TS_CLIENT_MSG_MAX);
+				return -DP_CONF_ERR_USAGE;
+			}
+			cl->msg = (uint32_t)v;
+		} else if (strncmp(opt, "depth=", 6) == 0) {
+			v = strtoull(opt + 6, &end, 10);
+			if (errno || *end || v == 0 || v > 65536)
+				goto bad;
+			cl->depth = (uint32_t)v;
 		} else {
 			goto bad;
 		}
 	}
+	if (cl->depth != 0 && cl->msg == 0) {
+		snprintf(err, len, "option --tcp-client: depth= needs msg=");
+		return -DP_CONF_ERR_USAGE;
+	}
 	return 0;
 bad:
 	snprintf(err, len, "option --tcp-client: '%s' is not "
-			"IP:PORT[,conns=N][,bytes=M] (e.g. 198.18.0.2:7,conns=10,"
+			DP_CLIENT_USAGE " (e.g. 198.18.0.2:7,conns=10,"
 			"bytes=65536)", arg);
 	return -DP_CONF_ERR_USAGE;
 }

@@ -89,10 +89,7 @@ struct dp_conf {
 	char config_file[256];
 	uint16_t tcp_echo_port;   /**< built-in echo service; 0: off */
 	uint16_t tcp_discard_port;
-	uint32_t client_addr;     /**< built-in client target; 0: off */
-	uint16_t client_port;
-	uint32_t client_conns;
-	uint64_t client_bytes;
+	struct ts_client_conf client;  /**< built-in client; dst 0: off */
 	/* The gateway. */
 	uint16_t listen[DP_MAX_LISTEN];
 	unsigned int n_listen;

@@ -251,10 +251,8 @@ int dp_worker_main(void *arg)
 	if (w->id == 0) {
 		for (uint8_t p = 0; p < n_ports; p++)
 			ts_arp_announce(&w->ts, p, rte_rdtsc());
-		if (dp.conf.client_addr != 0 && ts_svc_client(&w->ts, 0,
-				dp.conf.client_addr, dp.conf.client_port,
-				dp.conf.client_conns, dp.conf.client_bytes,
-				rte_rdtsc()) != 0)
+		if (dp.conf.client.dst != 0 && ts_svc_client(&w->ts, 0,
+				&dp.conf.client, rte_rdtsc()) != 0)
 			fprintf(stderr, "wsgw: --tcp-client could not start\n");
 	}
 	if (app->worker_start != NULL)

@@ -68,13 +68,16 @@ int ts_svc_echo(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port);
 int ts_svc_discard(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port);
 
 /**
- * Built-in client: open @p conns connections to @p dst:@p dport, send
- * @p bytes of a known pattern on each, check the echo byte for byte, then
- * close. Outcomes in tcp_client_* statistics.
- * @return 0, or the first error of ts_tcp_connect().
+ * Built-in client: open @p conf->conns connections, send @p conf->bytes
+ * of a known pattern on each, check the echo byte for byte, then close.
+ * With @p conf->msg and @p conf->depth, each connection sends messages of
+ * msg bytes and keeps depth of them in flight: echo round trips, counted
+ * in tcp_client_echoes. Outcomes in tcp_client_* statistics.
+ * @return 0, -TS_ERR_INVAL for a bad @p conf, or the first error of
+ *         ts_tcp_connect().
  */
-int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
-		uint16_t dport, uint32_t conns, uint64_t bytes, uint64_t tsc);
+int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_client_conf *conf, uint64_t tsc);
 
 /**
  * Process a burst of received frames. The stack owns the mbufs from here:

@@ -140,16 +140,85 @@ struct ts_client {
 	uint32_t opened;
 	uint32_t finished;
 	uint64_t bytes;
+	uint32_t chunk;                  /**< bytes per send: the message */
+	uint64_t window;                 /**< sent, not yet echoed; 0: any */
+	uint32_t msg;                    /**< 0: a stream, not messages */
 	uint32_t dst;
 	uint16_t dport;
 	uint8_t ifidx;
 };
 
-/* The byte at @p off of connection @p id: position-dependent, so a byte
- * out of place or out of order shows. */
-static uint8_t client_byte(uint32_t id, uint64_t off)
+/*
+ * The byte at @p off of connection @p id: pat[off mod 64 KiB] ^ id ^
+ * (off / 64 KiB), position-dependent so that a byte out of place or out of
+ * order shows. The table makes the check a loop the compiler vectorises;
+ * it has a copy of its first TS_CLIENT_RUN bytes at its end, so that a
+ * run never wraps.
+ */
+#define TS_CLIENT_PAT 65536
+#define TS_CLIENT_RUN 2048
+static uint8_t client_pat[TS_CLIENT_PAT + TS_CLIENT_RUN];
+static int client_pat_ready;
+
+/* Once, before the client's worker starts sending; read-only after. */
+static void client_pat_init(void)
 {
-	return (uint8_t)(((off * 2654435761u) >> 24) ^ id ^ (off >> 12));
+	if (client_pat_ready)
+		return;
+	client_pat_ready = 1;
+	for (uint32_t i = 0; i < TS_CLIENT_PAT + TS_CLIENT_RUN; i++) {
+		uint32_t x = i % TS_CLIENT_PAT;
+
+		client_pat[i] = (uint8_t)(((x * 2654435761u) >> 24) ^ (x >> 8));
+	}
+}
+
+/* Bytes from @p off up to where the table's xor term next changes. */
+static uint32_t client_run(uint64_t off, uint32_t n)
+{
+	uint32_t left = TS_CLIENT_PAT - (uint32_t)(off % TS_CLIENT_PAT);
+
+	return RTE_MIN(n, RTE_MIN(left, (uint32_t)TS_CLIENT_RUN));
+}
+
+static uint8_t client_key(uint32_t id, uint64_t off)
+{
+	return (uint8_t)(id ^ (off / TS_CLIENT_PAT));
+}
+
+static void client_gen(uint8_t *p, uint32_t n, uint32_t id, uint64_t off)
+{
+	while (n > 0) {
+		uint32_t run = client_run(off, n);
+		const uint8_t *q = client_pat + off % TS_CLIENT_PAT;
+		uint8_t k = client_key(id, off);
+
+		for (uint32_t i = 0; i < run; i++)
+			p[i] = q[i] ^ k;
+		p += run;
+		n -= run;
+		off += run;
+	}
+}
+
+/* @return 0 when @p n bytes at @p p are connection @p id's from @p off. */
+static int client_check(const uint8_t *p, uint32_t n, uint32_t id,
+		uint64_t off)
+{
+	while (n > 0) {
+		uint32_t run = client_run(off, n);
+		const uint8_t *q = client_pat + off % TS_CLIENT_PAT;
+		uint8_t k = client_key(id, off), diff = 0;
+
+		for (uint32_t i = 0; i < run; i++)
+			diff |= (uint8_t)(p[i] ^ q[i] ^ k);
+		if (diff != 0)
+			return -1;
+		p += run;
+		n -= run;
+		off += run;
+	}
+	return 0;
 }
 
 static void client_fill(struct ts_ctx *ctx, struct ts_tcb *c)
@@ -158,19 +227,21 @@ static void client_fill(struct ts_ctx *ctx, struct ts_tcb *c)
 	const struct ts_client *cl = c->app;
 
 	while (cc->sent < cl->bytes) {
-		uint32_t n = (uint32_t)RTE_MIN((uint64_t)TS_CLIENT_CHUNK,
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)cl->chunk,
 				cl->bytes - cc->sent);
 		struct rte_mbuf *m;
 		uint8_t *p;
 
+		/* Messages in flight: the next goes when an echo is back. */
+		if (cl->window != 0 && cc->sent + n - cc->checked > cl->window)
+			return;
 		if (ts_tcp_send_space(ctx, c) < n)
 			break;
 		m = rte_pktmbuf_alloc(ctx->pool);
 		if (m == NULL)
 			break;
 		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
-		for (uint32_t i = 0; i < n; i++)
-			p[i] = client_byte(cc->id, cc->sent + i);
+		client_gen(p, n, cc->id, cc->sent);
 		if (ts_tcp_send(ctx, c, m) != 0) {
 			rte_pktmbuf_free(m);
 			break;
@@ -195,16 +266,15 @@ static void client_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
 	struct ts_client_conn *cc = ts_tcb_user(c);
 	const struct ts_client *cl = app;
 	uint32_t len = m->pkt_len;
+	uint64_t before = cc->checked;
 
 	for (struct rte_mbuf *s = m; s != NULL && !cc->failed; s = s->next) {
 		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
 
-		for (uint32_t i = 0; i < s->data_len; i++)
-			if (cc->checked + i >= cl->bytes ||
-					p[i] != client_byte(cc->id, cc->checked + i)) {
-				cc->failed = 1;
-				break;
-			}
+		if (cc->checked + s->data_len > cl->bytes ||
+				client_check(p, s->data_len, cc->id,
+					cc->checked) != 0)
+			cc->failed = 1;
 		cc->checked += s->data_len;
 	}
 	rte_pktmbuf_free(m);
@@ -215,8 +285,13 @@ static void client_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *c,
 	}
 	ts_count(ctx, TS_STAT_TCP_CLIENT_BYTES, len);
 	ts_tcp_recved(ctx, c, len);
+	if (cl->msg != 0)
+		ts_count(ctx, TS_STAT_TCP_CLIENT_ECHOES,
+				cc->checked / cl->msg - before / cl->msg);
 	if (cc->checked == cl->bytes)
 		ts_tcp_shutdown(ctx, c);
+	else if (cl->window != 0)
+		client_fill(ctx, c);
 }
 
 static void client_writable(void *app, struct ts_ctx *ctx, struct ts_tcb *c)
@@ -287,13 +362,17 @@ static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl)
 	}
 }
 
-int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
-		uint16_t dport, uint32_t conns, uint64_t bytes, uint64_t tsc)
+int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx,
+		const struct ts_client_conf *conf, uint64_t tsc)
 {
+	uint32_t conns = conf->conns;
 	struct ts_client *cl;
 
-	if (conns == 0 || bytes == 0 || ifidx >= ctx->n_ifs)
+	if (conns == 0 || conf->bytes == 0 || ifidx >= ctx->n_ifs ||
+			(conf->depth != 0 && conf->msg == 0) ||
+			conf->msg > TS_CLIENT_MSG_MAX)
 		return -TS_ERR_INVAL;
+	client_pat_init();
 	cl = rte_zmalloc("ts_client", sizeof(*cl), 0);
 	if (cl == NULL)
 		return -TS_ERR_NOMEM;
@@ -303,9 +382,12 @@ int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 		return -TS_ERR_NOMEM;
 	}
 	cl->n = conns;
-	cl->bytes = bytes;
-	cl->dst = dst;
-	cl->dport = dport;
+	cl->bytes = conf->bytes;
+	cl->msg = conf->msg;
+	cl->chunk = conf->msg != 0 ? conf->msg : TS_CLIENT_CHUNK;
+	cl->window = (uint64_t)conf->msg * conf->depth;
+	cl->dst = conf->dst;
+	cl->dport = conf->dport;
 	cl->ifidx = ifidx;
 	ctx->svc_client = cl;
 	ctx->tcp.now = tsc;

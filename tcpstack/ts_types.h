@@ -73,6 +73,7 @@ _Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
 	X(TCP_CLIENT_OK, "tcp_client_conns_ok", "built-in client: connections whose echo checked") \
 	X(TCP_CLIENT_FAIL, "tcp_client_conns_failed", "built-in client: connections that failed") \
 	X(TCP_CLIENT_BYTES, "tcp_client_bytes_verified", "built-in client: echoed bytes verified") \
+	X(TCP_CLIENT_ECHOES, "tcp_client_echoes", "built-in client: messages (msg=) echoed and verified") \
 	X(TCP_SACK_RECOVERY, "tcp_sack_recoveries", "loss recoveries driven by the SACK scoreboard (RFC 6675)") \
 	X(TCP_RECOVERY_UNDO, "tcp_recoveries_undone", "recoveries undone: timestamps showed no resend was needed") \
 	X(TCP_LOST_RXT, "tcp_lost_retransmits", "resends found lost by SACKs for later data, sent again") \
@@ -271,5 +272,18 @@ struct ts_ctx {
 	struct rte_mbuf *free_buf[TS_FREE_BURST];  /**< dropped, to free in bulk */
 	struct ts_tcp tcp;
 } __rte_cache_aligned;
+
+/** Largest message of the built-in client's message mode (one mbuf). */
+#define TS_CLIENT_MSG_MAX 1400
+
+/** What the built-in client does. */
+struct ts_client_conf {
+	uint32_t dst;                    /**< echo server, host order */
+	uint16_t dport;
+	uint32_t conns;                  /**< connections, 256 open at a time */
+	uint64_t bytes;                  /**< sent and checked on each */
+	uint32_t msg;                    /**< 0: a stream; else message size */
+	uint32_t depth;                  /**< messages in flight; 0: any */
+};
 
 #endif /* TS_TYPES_H */

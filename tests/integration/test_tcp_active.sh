@@ -4,6 +4,9 @@
 # the echo and closes. wsgw must count N good connections, none failed and
 # N*M bytes verified; the Linux server must have seen N connections and
 # N*M bytes each way; then nothing is left open on wsgw after TIME_WAIT.
+# Then the client's message mode (msg=, depth=: echo round trips, as the
+# memif benchmark runs it): EN connections of EM bytes in 100-byte
+# messages, 8 in flight, every message counted once.
 # TCP_TARGET=kernel runs tcp_transfer.py in the gateway namespace as the
 # client instead, the same work done by the kernel.
 set -u
@@ -11,6 +14,8 @@ set -u
 PORT=7007
 N=${TCP_ACTIVE_CONNS:-50}
 M=${TCP_ACTIVE_BYTES:-1048576}
+EN=0
+EM=0
 rig_up
 tcp_server_start "$NS_PEER" --addr "$PEER_IP" --echo "$PORT"
 
@@ -24,13 +29,16 @@ if [ "$TCP_TARGET" = kernel ]; then
 else
 	tcp_gw_start --tcp-client "$PEER_IP:$PORT,conns=$N,bytes=$M"
 	# Bounded poll on the counters: every connection ended, well or not.
-	deadline=$((SECONDS + 60))
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		ok=$(gw_stat tcp_client_conns_ok)
-		failed=$(gw_stat tcp_client_conns_failed)
-		[ $((${ok:-0} + ${failed:-0})) -ge "$N" ] && break
-		sleep 0.1
-	done
+	client_done() {   # client_done CONNS
+		local deadline=$((SECONDS + 60)) ok failed
+		while [ "$SECONDS" -lt "$deadline" ]; do
+			ok=$(gw_stat tcp_client_conns_ok)
+			failed=$(gw_stat tcp_client_conns_failed)
+			[ $((${ok:-0} + ${failed:-0})) -ge "$1" ] && break
+			sleep 0.1
+		done
+	}
+	client_done "$N"
 	check "tcp_client_conns_ok = $N" stat_is tcp_client_conns_ok -eq "$N"
 	check "tcp_client_conns_failed = 0" stat_is tcp_client_conns_failed -eq 0
 	check "tcp_client_bytes_verified = $((N * M))" \
@@ -42,14 +50,27 @@ else
 	check "wsgw still running" kill -0 "$GW_PID"
 	gw_stop
 	check "SIGTERM: exit 0" test $? -eq 0
+
+	EN=4
+	EM=200000
+	tcp_gw_start --tcp-client "$PEER_IP:$PORT,conns=$EN,bytes=$EM,msg=100,depth=8"
+	client_done "$EN"
+	check "messages: tcp_client_conns_ok = $EN" stat_is tcp_client_conns_ok -eq "$EN"
+	check "messages: $((EN * EM / 100)) echoes counted" \
+		stat_is tcp_client_echoes -eq "$((EN * EM / 100))"
+	check "messages: tcp_client_bytes_verified = $((EN * EM))" \
+		stat_is tcp_client_bytes_verified -eq "$((EN * EM))"
+	gw_stop
+	check "messages: SIGTERM: exit 0" test $? -eq 0
 fi
 
 tcp_server_stop
-check "Linux server saw $N connections" test "$(tcp_server_total conns)" -eq "$N"
-check "Linux server got $((N * M)) bytes" \
-	test "$(tcp_server_total bytes_in)" -eq "$((N * M))"
-check "Linux server echoed $((N * M)) bytes" \
-	test "$(tcp_server_total bytes_out)" -eq "$((N * M))"
+check "Linux server saw $((N + EN)) connections" \
+	test "$(tcp_server_total conns)" -eq "$((N + EN))"
+check "Linux server got $((N * M + EN * EM)) bytes" \
+	test "$(tcp_server_total bytes_in)" -eq "$((N * M + EN * EM))"
+check "Linux server echoed $((N * M + EN * EM)) bytes" \
+	test "$(tcp_server_total bytes_out)" -eq "$((N * M + EN * EM))"
 check "Linux server saw no reset" test "$(tcp_server_total resets)" -eq 0
 check "Linux side closed everything" test "$(tcp_server_total open)" -eq 0
 rig_finish

@@ -185,6 +185,16 @@ static void test_args(void **state)
 	dp_conf_defaults(&c);
 	assert_int_equal(args(&c, stdout, "--gw", "198.18.0.254", NULL), 0);
 	assert_int_equal(c.ports[0].gateway, 0xc61200fe);
+
+	dp_conf_defaults(&c);
+	assert_int_equal(args(&c, stdout, "--tcp-client",
+			"198.18.0.2:7,conns=64,bytes=6400,msg=64,depth=32", NULL), 0);
+	assert_int_equal(c.client.dst, 0xc6120002);
+	assert_int_equal(c.client.dport, 7);
+	assert_int_equal(c.client.conns, 64);
+	assert_int_equal(c.client.bytes, 6400);
+	assert_int_equal(c.client.msg, 64);
+	assert_int_equal(c.client.depth, 32);
 }
 
 static void test_args_override_file(void **state)
@@ -218,6 +228,15 @@ static void test_args_errors(void **state)
 		{ { "--addr", NULL, NULL }, "--addr needs a value" },
 		{ { "extra", NULL, NULL }, "unexpected argument 'extra'" },
 		{ { "--config", "/nonexistent.conf", NULL }, "cannot read" },
+		{ { "--tcp-client", "1.2.3.4:7,msg=0", NULL },
+		  "msg '0' is not 1 to 1400 bytes" },
+		{ { "--tcp-client", "1.2.3.4:7,msg=1401", NULL },
+		  "msg '1401' is not 1 to 1400 bytes" },
+		{ { "--tcp-client", "1.2.3.4:7,depth=8", NULL },
+		  "depth= needs msg=" },
+		{ { "--tcp-client", "1.2.3.4:7,msg=64,depth=0", NULL },
+		  "is not IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]" },
+		{ { "--tcp-client", "1.2.3.4", NULL }, "is not IP:PORT" },
 	};
 
 	(void)state;
