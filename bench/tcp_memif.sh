@@ -2,20 +2,21 @@
 # The stack alone on the memif rig: two wsgw processes, one core each,
 # joined by net_memif. One runs the echo service (CPU 1); the other
 # (CPU 0) runs the built-in client. Two runs, each on a fresh pair:
-#   connections: CONNS connections, 64 bytes sent on each, the echo
-#     checked, closed (the client closes first, so TIME-WAIT is 0 on its
+#   connections: CONNS connections, PARALLEL of them at a time, 64 bytes
+#     sent on each, the echo checked, closed (the client closes first, so TIME-WAIT is 0 on its
 #     side); completed, checked connections per second, from the client's
 #     tcp_client_conns_ok once a second;
 #   echo: 64 connections each keeping 32 messages of 64 bytes in flight
 #     for ECHO_S seconds; echo round trips per second, every byte checked,
 #     from tcp_client_echoes once a second.
 #
-# usage: sudo [BUILD=dir] bench/tcp_memif.sh [CONNS] [ECHO_S]
-#        (defaults 200000 and 8; BUILD defaults to build/)
+# usage: sudo [BUILD=dir] bench/tcp_memif.sh [CONNS] [ECHO_S] [PARALLEL]
+#        (defaults 200000, 8 and 8192; BUILD defaults to build/)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${1:-200000}
 ECHO_S=${2:-8}
+PARALLEL=${3:-8192}
 BUILD=${BUILD:-$ROOT/build}
 WSGW=$BUILD/dataplane/wsgw
 CTL=$BUILD/control/wsgwctl
@@ -60,11 +61,14 @@ pair_stop() {
 
 # sample RUN COUNTER SECONDS WANT: per-second increments of the client's
 # COUNTER into SAMPLES, for at most SECONDS, or until ok + failed
-# connections reach WANT.
+# connections reach WANT. BUSY: the share of the server's loop cycles in
+# iterations that received something, over the same seconds.
 sample() {
-	local prev now ok fail
+	local prev now ok fail cyc0 idle0
 	SAMPLES=()
 	prev=$(stat_of "$TMP/cli$1.sock" "$2")
+	cyc0=$(stat_of "$TMP/srv$1.sock" worker_cycles)
+	idle0=$(stat_of "$TMP/srv$1.sock" worker_idle_cycles)
 	for _ in $(seq "$3"); do
 		sleep 1
 		now=$(stat_of "$TMP/cli$1.sock" "$2")
@@ -77,6 +81,10 @@ sample() {
 	TOTAL=$now
 	OK=$ok
 	FAIL=$fail
+	BUSY=$(awk -v c="$(stat_of "$TMP/srv$1.sock" worker_cycles)" \
+		-v i="$(stat_of "$TMP/srv$1.sock" worker_idle_cycles)" \
+		-v c0="$cyc0" -v i0="$idle0" \
+		'BEGIN { printf "%.3f", (c > c0 ? 1 - (i - i0) / (c - c0) : 0) }')
 }
 
 report() {   # report LABEL
@@ -84,12 +92,15 @@ report() {   # report LABEL
 	best=$(printf '%s\n' "${SAMPLES[@]}" | sort -n | tail -1)
 	median=$(printf '%s\n' "${SAMPLES[@]}" | median)
 	echo "  $1: median $median, best second $best"
+	awk -v b="$BUSY" -v m="$median" 'BEGIN {
+		printf "  server core busy %.1f%% of the time: %d per busy second\n",
+			100 * b, (b > 0 ? m / b : 0) }'
 }
 
-pair_start c "198.18.0.1:7,conns=$CONNS,bytes=64"
+pair_start c "198.18.0.1:7,conns=$CONNS,bytes=64,parallel=$PARALLEL"
 sample c tcp_client_conns_ok 120 "$CONNS"
 echo "memif rig, wsgw client (cpu 0) -> wsgw echo (cpu 1)"
-echo "connections: $CONNS of 64 bytes"
+echo "connections: $CONNS of 64 bytes, $PARALLEL at a time"
 echo "  checked connections: $OK ok, $FAIL failed"
 report "connections per second"
 echo "  server: $(stat_of "$TMP/srvc.sock" tcp_passive_opens) passive opens," \

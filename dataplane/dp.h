@@ -21,6 +21,8 @@
 #define DP_WORKER_COUNTERS(X) \
 	X(LOOPS, "worker_loops", "iterations of the poll loop") \
 	X(BUSY_LOOPS, "worker_busy_loops", "iterations that received packets") \
+	X(CYCLES, "worker_cycles", "TSC cycles in the poll loop") \
+	X(IDLE_CYCLES, "worker_idle_cycles", "TSC cycles of iterations that received nothing") \
 	X(NEIGH_TX, "neigh_shared", "ARP entries passed to other workers") \
 	X(NEIGH_RING_FULL, "neigh_ring_full", "ARP entries not passed: ring full")
 

@@ -539,8 +539,9 @@ static const char dp_usage[] =
 "                              /md/{channel}=pubsub:{channel})\n"
 "  --tcp-echo PORT             built-in TCP echo service on PORT\n"
 "  --tcp-discard PORT          built-in TCP discard service on PORT\n"
-"  --tcp-client IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]\n"
-"                              open N connections (default 1) to an echo\n"
+"  --tcp-client IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]][,parallel=P]\n"
+"                              open N connections (default 1; P, default\n"
+"                              256, at a time) to an echo\n"
 "                              server, send M bytes (default 1048576) of a\n"
 "                              known pattern on each, check every byte\n"
 "                              echoed, close; with msg= in messages of S\n"
@@ -631,7 +632,8 @@ static int dp_parse_port(const char *opt, const char *arg, uint16_t *port,
 	return 0;
 }
 
-#define DP_CLIENT_USAGE "IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]"
+#define DP_CLIENT_USAGE \
+	"IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]][,parallel=P]"
 
 /* DP_CLIENT_USAGE, for the built-in client. */
 static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
@@ -655,6 +657,7 @@ static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
 	cl->bytes = 1u << 20;
 	cl->msg = 0;
 	cl->depth = 0;
+	cl->parallel = TS_CLIENT_PARALLEL;
 	while ((opt = strtok_r(NULL, ",", &save)) != NULL) {
 		char *end;
 		unsigned long long v;
@@ -679,6 +682,11 @@ static int dp_parse_client_opt(struct dp_conf *conf, const char *arg,
 				return -DP_CONF_ERR_USAGE;
 			}
 			cl->msg = (uint32_t)v;
+		} else if (strncmp(opt, "parallel=", 9) == 0) {
+			v = strtoull(opt + 9, &end, 10);
+			if (errno || *end || v == 0 || v > (1u << 24))
+				goto bad;
+			cl->parallel = (uint32_t)v;
 		} else if (strncmp(opt, "depth=", 6) == 0) {
 			v = strtoull(opt + 6, &end, 10);
 			if (errno || *end || v == 0 || v > 65536)

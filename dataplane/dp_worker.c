@@ -244,6 +244,8 @@ int dp_worker_main(void *arg)
 	uint64_t next_drain = 0, deadline = 0;
 	const uint32_t idle_sleep_us = dp.conf.idle_sleep_us;
 	uint32_t idle = 0;
+	uint64_t prev_tsc = 0;
+	uint16_t prev_got = 1;
 
 	RTE_SET_USED(arg);
 	if (w == NULL)
@@ -258,9 +260,17 @@ int dp_worker_main(void *arg)
 	if (app->worker_start != NULL)
 		app->worker_start(w, rte_rdtsc());
 	ts_flush(&w->ts);
+	prev_tsc = rte_rdtsc();
 	for (;;) {
 		uint64_t tsc = rte_rdtsc();
 		uint16_t got = 0;
+
+		/* The last iteration's cycles, idle when it received nothing:
+		 * how busy the core is, without another TSC read. */
+		w->stats[DP_STAT_CYCLES] += tsc - prev_tsc;
+		if (prev_got == 0)
+			w->stats[DP_STAT_IDLE_CYCLES] += tsc - prev_tsc;
+		prev_tsc = tsc;
 
 		if (unlikely(dp_quit_requested()) &&
 				!dp_worker_draining(w, tsc, &deadline))
@@ -290,6 +300,7 @@ int dp_worker_main(void *arg)
 		if (app->poll != NULL)
 			app->poll(w, tsc);
 		w->stats[DP_STAT_LOOPS]++;
+		prev_got = got;
 		if (got != 0) {
 			w->stats[DP_STAT_BUSY_LOOPS]++;
 			idle = 0;

@@ -124,8 +124,6 @@ int ts_svc_discard(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port)
 /* ---- client ---- */
 
 #define TS_CLIENT_CHUNK 1400
-/** Connections of the client in flight at once. */
-#define TS_CLIENT_PARALLEL 256
 
 struct ts_client_conn {
 	uint64_t sent;
@@ -143,6 +141,7 @@ struct ts_client {
 	uint32_t chunk;                  /**< bytes per send: the message */
 	uint64_t window;                 /**< sent, not yet echoed; 0: any */
 	uint32_t msg;                    /**< 0: a stream, not messages */
+	uint32_t parallel;               /**< connections open at once */
 	uint32_t dst;
 	uint16_t dport;
 	uint8_t ifidx;
@@ -347,13 +346,13 @@ static int client_connect_one(struct ts_ctx *ctx, struct ts_client *cl,
 }
 
 /*
- * Keep up to TS_CLIENT_PARALLEL connections in flight. The first few wait
+ * Keep up to cl->parallel connections in flight. The first few wait
  * for ARP (its queue is short); the rest follow once one has connected.
  */
 static void client_open_next(struct ts_ctx *ctx, struct ts_client *cl)
 {
 	while (cl->opened < cl->n &&
-			cl->opened - cl->finished < TS_CLIENT_PARALLEL) {
+			cl->opened - cl->finished < cl->parallel) {
 		if (client_connect_one(ctx, cl, ctx->tcp.now) != 0) {
 			ts_count(ctx, TS_STAT_TCP_CLIENT_FAIL, 1);
 			cl->opened++;
@@ -384,6 +383,8 @@ int ts_svc_client(struct ts_ctx *ctx, uint8_t ifidx,
 	cl->n = conns;
 	cl->bytes = conf->bytes;
 	cl->msg = conf->msg;
+	cl->parallel = conf->parallel != 0 ? conf->parallel :
+		TS_CLIENT_PARALLEL;
 	cl->chunk = conf->msg != 0 ? conf->msg : TS_CLIENT_CHUNK;
 	cl->window = (uint64_t)conf->msg * conf->depth;
 	cl->dst = conf->dst;

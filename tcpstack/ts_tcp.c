@@ -298,16 +298,27 @@ void ts_set_handoff(struct ts_ctx *ctx, ts_handoff_fn fn, void *arg)
 	ctx->handoff_arg = arg;
 }
 
+/* Off the output list: a block freed while on it goes back to the pool. */
+static int ts_tcp_pend_reap(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	c->flags &= (uint16_t)~TS_TCBF_PENDING;
+	if (likely(!(c->flags & TS_TCBF_FREED)))
+		return 0;
+	c->flags = 0;
+	rte_mempool_put(ctx->tcp.tcb_pool, c);
+	return 1;
+}
+
 /* Free every connection, then the tables (worker shutdown, tests). */
 void ts_tcp_free(struct ts_ctx *ctx)
 {
 	struct ts_flow_table *t = &ctx->tcp.flows;
 	struct ts_tcb *c;
 
-	/* Off the output list first: freeing each from it would be O(n^2). */
+	/* Off the output list first, so that each goes back to the pool. */
 	while ((c = ctx->tcp.pend_head) != NULL) {
 		ctx->tcp.pend_head = c->pend_next;
-		c->flags &= (uint16_t)~TS_TCBF_PENDING;
+		ts_tcp_pend_reap(ctx, c);
 	}
 	if (t->slots != NULL) {
 		for (uint32_t i = 0; i <= t->mask; i++)
@@ -372,26 +383,6 @@ struct ts_tcp_listener *ts_tcb_listener(struct ts_ctx *ctx,
 	return c->listener ? &ctx->tcp.listeners[c->listener - 1] : NULL;
 }
 
-/* Remove from the output list (rare: only when freed while pending). */
-static void ts_tcp_unpend(struct ts_ctx *ctx, struct ts_tcb *c)
-{
-	struct ts_tcb **pp = &ctx->tcp.pend_head;
-	struct ts_tcb *prev = NULL;
-
-	if (!(c->flags & TS_TCBF_PENDING))
-		return;
-	while (*pp != NULL && *pp != c) {
-		prev = *pp;
-		pp = &prev->pend_next;
-	}
-	if (*pp == c) {
-		*pp = c->pend_next;
-		if (ctx->tcp.pend_tail == c)
-			ctx->tcp.pend_tail = prev;
-	}
-	c->flags &= (uint16_t)~TS_TCBF_PENDING;
-}
-
 void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 {
 	struct ts_tcp_listener *l = ts_tcb_listener(ctx, c);
@@ -405,13 +396,21 @@ void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);
 	c->t_rexmt = c->t_keep = 0;
 	ts_tcb_timer_update(ctx, c);
-	ts_tcp_unpend(ctx, c);
 	ts_flow_remove(&ctx->tcp.flows, c);
 	ts_mbuf_list_free(c->sndq_head);
 	ts_mbuf_list_free(c->ooo_head);
 	ts_sb_release(ctx, c);
 	c->sndq_head = c->sndq_tail = c->ooo_head = NULL;
 	ctx->stats.v[TS_STAT_TCP_CONNS]--;
+	/*
+	 * Still on the output list (singly linked, so unlinking would walk
+	 * it: O(n) per free, O(n^2) for a burst of closes under a full
+	 * port): the block goes back to the pool when the list reaches it.
+	 */
+	if (unlikely(c->flags & TS_TCBF_PENDING)) {
+		c->flags = TS_TCBF_PENDING | TS_TCBF_FREED;
+		return;
+	}
 	rte_mempool_put(ctx->tcp.tcb_pool, c);
 }
 
@@ -453,6 +452,11 @@ void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc)
 	struct ts_tcb *c, *later = NULL, *later_tail = NULL;
 
 	while ((c = ctx->tcp.pend_head) != NULL) {
+		if (unlikely(c->flags & TS_TCBF_FREED)) {
+			ctx->tcp.pend_head = c->pend_next;
+			ts_tcp_pend_reap(ctx, c);
+			continue;
+		}
 		if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx]))) {
 			if (ctx->n_ifs == 1)
 				break;
@@ -467,7 +471,7 @@ void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc)
 			continue;
 		}
 		ctx->tcp.pend_head = c->pend_next;
-		c->flags &= (uint16_t)~TS_TCBF_PENDING;
+		ts_tcp_pend_reap(ctx, c);
 		ts_tcp_output(ctx, c, tsc);
 	}
 	/* What waited aside goes back in front, in its order. */
@@ -586,7 +590,7 @@ int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
 	c->mss = ctx->tcp.conf.mss;
 	ts_tcb_set_state(ctx, c, TS_TCP_SYN_SENT);
 	ts_count(ctx, TS_STAT_TCP_ACTIVE_OPEN, 1);
-	ts_tcp_send_ctl(ctx, c, TS_F_SYN, c->iss, tsc);
+	ts_tcp_send_syn(ctx, c, tsc);
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	ts_tcp_rto_arm(ctx, c, tsc);
 	*out = c;

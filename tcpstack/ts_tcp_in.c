@@ -161,6 +161,7 @@ static void ts_tcp_time_wait(struct ts_ctx *ctx, struct ts_tcb *c,
 {
 	ts_tcb_set_state(ctx, c, TS_TCP_TIME_WAIT);
 	c->t_keep = 0;
+	c->backoff = 0;                  /* counts ticks the last ACK waits */
 	c->t_rexmt = ts_tick(ctx, tsc) + ctx->tcp.conf.time_wait_ms;
 	ts_tcb_timer_update(ctx, c);
 }
@@ -249,7 +250,7 @@ static void ts_tcp_passive_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	c->snd_wl2 = c->iss;
 	ts_tcp_syn_options(ctx, c, s, 1);
 	ts_tcb_set_state(ctx, c, TS_TCP_SYN_RCVD);
-	ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+	ts_tcp_send_syn(ctx, c, tsc);
 	ts_tcp_rto_arm(ctx, c, tsc);
 	rte_pktmbuf_free(s->m);          /* data on a SYN is not taken */
 }
@@ -368,7 +369,7 @@ static void ts_tcp_in_syn_sent(struct ts_ctx *ctx, struct ts_tcb *c,
 	if (!ack_ok) {
 		/* Simultaneous open (3.10.7.3 fifth step). */
 		ts_tcb_set_state(ctx, c, TS_TCP_SYN_RCVD);
-		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+		ts_tcp_send_syn(ctx, c, tsc);
 		rte_pktmbuf_free(s->m);
 		return;
 	}
@@ -772,7 +773,7 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 	if (c->state == TS_TCP_SYN_RCVD && (s->flags & TS_F_SYN) &&
 			!(s->flags & TS_F_ACK) && s->seq == c->rcv_nxt - 1) {
 		/* Our SYN-ACK was lost: the peer's SYN came again. */
-		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+		ts_tcp_send_syn(ctx, c, tsc);
 		rte_pktmbuf_free(s->m);
 		return;
 	}

@@ -333,6 +333,23 @@ void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 	ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_ACK, 0, 0, tsc);
 }
 
+void ts_tcp_send_syn(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	/*
+	 * A burst of opens (or of SYNs answered) can outrun a full port:
+	 * rather than dropped, and resent a whole RTO later, it waits on the
+	 * output list like any other output.
+	 */
+	if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx]))) {
+		c->flags |= TS_TCBF_SYN_OWED;
+		ts_tcp_pend(ctx, c);
+		return;
+	}
+	c->flags &= (uint16_t)~TS_TCBF_SYN_OWED;
+	ts_tcp_send_ctl(ctx, c, c->state == TS_TCP_SYN_SENT ? TS_F_SYN :
+			TS_F_SYN | TS_F_ACK, c->iss, tsc);
+}
+
 static uint32_t ts_tcp_seg_size(const struct ts_tcb *c);
 static uint32_t ts_tcp_new_len(const struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t seg, uint32_t budget);
@@ -586,7 +603,11 @@ void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 	int sent;
 
 	if (!ts_tcp_may_send_data(c->state)) {
-		if (c->flags & TS_TCBF_ACK_NOW)
+		if ((c->flags & TS_TCBF_SYN_OWED) &&
+				(c->state == TS_TCP_SYN_SENT ||
+				 c->state == TS_TCP_SYN_RCVD))
+			ts_tcp_send_syn(ctx, c, tsc);
+		else if (c->flags & TS_TCBF_ACK_NOW)
 			ts_tcp_send_ack(ctx, c, tsc);
 		return;
 	}
@@ -596,7 +617,8 @@ void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 		sent = ts_tcp_output_new(ctx, c, seg, tsc);
 	/* A FIN with no data left to carry it. */
 	if ((c->flags & TS_TCBF_FIN_Q) && !(c->flags & TS_TCBF_FIN_SENT) &&
-			c->snd_nxt - c->snd_una >= c->sndq_bytes) {
+			c->snd_nxt - c->snd_una >= c->sndq_bytes &&
+			!ts_tcp_tx_wait(ctx, c)) {
 		ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_FIN | TS_F_ACK, 0, 0, tsc);
 		c->snd_nxt++;
 		if (ts_seq_gt(c->snd_nxt, c->snd_max))
@@ -621,12 +643,9 @@ void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 	c->rtt_usec = 0;                 /* Karn: no sample from a resend */
 	switch (c->state) {
 	case TS_TCP_SYN_SENT:
-		ts_count(ctx, TS_STAT_TCP_RETRANS_RTO, 1);
-		ts_tcp_send_ctl(ctx, c, TS_F_SYN, c->iss, tsc);
-		return;
 	case TS_TCP_SYN_RCVD:
 		ts_count(ctx, TS_STAT_TCP_RETRANS_RTO, 1);
-		ts_tcp_send_ctl(ctx, c, TS_F_SYN | TS_F_ACK, c->iss, tsc);
+		ts_tcp_send_syn(ctx, c, tsc);
 		return;
 	default:
 		break;

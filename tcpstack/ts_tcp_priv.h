@@ -8,6 +8,9 @@
 
 #include <netinet/in.h>
 
+/** Longest a connection outstays TIME-WAIT while its last ACK waits. */
+#define TS_TW_ACK_WAIT_MS 100
+
 #include <rte_ip.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
@@ -182,6 +185,8 @@ void ts_tcp_output(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_send_ctl(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t flags,
 		uint32_t seq, uint64_t tsc);
 void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+/** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED); waits its turn on a full port. */
+void ts_tcp_send_syn(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
 		const struct ts_seg *s, uint64_t tsc);

@@ -122,6 +122,19 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	c->t_rexmt = 0;
 	if (c->state == TS_TCP_TIME_WAIT) {
+		/*
+		 * The last ACK still waits for a full port: the connection
+		 * waits with it, a tick at a time (bounded), since sending into
+		 * the full queue would drop it and the peer's resent FIN would
+		 * find no connection and draw a RST.
+		 */
+		if ((c->flags & TS_TCBF_ACK_NOW) &&
+				ts_tx_held(&ctx->ifs[c->ifidx]) &&
+				c->backoff < TS_TW_ACK_WAIT_MS) {
+			c->backoff++;
+			c->t_rexmt = now + 1;
+			return;
+		}
 		/* The last ACK, if it waited for a full port, goes now. */
 		if (c->flags & TS_TCBF_ACK_NOW)
 			ts_tcp_send_ctl(ctx, c, TS_F_ACK, c->snd_nxt, tsc);

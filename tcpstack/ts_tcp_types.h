@@ -219,6 +219,8 @@ struct ts_tcb {
 #define TS_TCBF_WS_OK     0x400  /**< window scaling both ways (RFC 7323) */
 #define TS_TCBF_PTO       0x800  /**< t_rexmt is a tail loss probe's (RFC 8985 7) */
 #define TS_TCBF_TLP_SENT  0x1000 /**< a probe is out, not yet answered */
+#define TS_TCBF_SYN_OWED  0x2000 /**< our SYN or SYN-ACK waits for the port */
+#define TS_TCBF_FREED     0x4000 /**< freed while on the output list */
 
 /** Ranges one SACK scoreboard holds; the peer's oldest news goes first. */
 #define TS_SB_RANGES 16

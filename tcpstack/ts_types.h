@@ -275,12 +275,15 @@ struct ts_ctx {
 
 /** Largest message of the built-in client's message mode (one mbuf). */
 #define TS_CLIENT_MSG_MAX 1400
+/** The built-in client's connections open at once, by default. */
+#define TS_CLIENT_PARALLEL 256
 
 /** What the built-in client does. */
 struct ts_client_conf {
 	uint32_t dst;                    /**< echo server, host order */
 	uint16_t dport;
-	uint32_t conns;                  /**< connections, 256 open at a time */
+	uint32_t conns;                  /**< connections in all */
+	uint32_t parallel;               /**< open at once; 0: 256 */
 	uint64_t bytes;                  /**< sent and checked on each */
 	uint32_t msg;                    /**< 0: a stream; else message size */
 	uint32_t depth;                  /**< messages in flight; 0: any */

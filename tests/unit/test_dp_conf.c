@@ -188,13 +188,15 @@ static void test_args(void **state)
 
 	dp_conf_defaults(&c);
 	assert_int_equal(args(&c, stdout, "--tcp-client",
-			"198.18.0.2:7,conns=64,bytes=6400,msg=64,depth=32", NULL), 0);
+			"198.18.0.2:7,conns=64,bytes=6400,msg=64,depth=32,"
+			"parallel=8", NULL), 0);
 	assert_int_equal(c.client.dst, 0xc6120002);
 	assert_int_equal(c.client.dport, 7);
 	assert_int_equal(c.client.conns, 64);
 	assert_int_equal(c.client.bytes, 6400);
 	assert_int_equal(c.client.msg, 64);
 	assert_int_equal(c.client.depth, 32);
+	assert_int_equal(c.client.parallel, 8);
 }
 
 static void test_args_override_file(void **state)
@@ -236,6 +238,8 @@ static void test_args_errors(void **state)
 		  "depth= needs msg=" },
 		{ { "--tcp-client", "1.2.3.4:7,msg=64,depth=0", NULL },
 		  "is not IP:PORT[,conns=N][,bytes=M][,msg=S[,depth=K]]" },
+		{ { "--tcp-client", "1.2.3.4:7,parallel=0", NULL },
+		  "[,parallel=P]" },
 		{ { "--tcp-client", "1.2.3.4", NULL }, "is not IP:PORT" },
 	};
 

@@ -30,7 +30,7 @@
 #define ECHO 7
 #define DISCARD 9
 #define APP 80
-#define MAX_CAP 256
+#define MAX_CAP 1024
 
 static const struct rte_ether_addr our_mac = {{ 2, 0, 0, 0, 0, 1 }};
 static const struct rte_ether_addr peer_mac = {{ 2, 0, 0, 0, 0, 2 }};
@@ -59,12 +59,17 @@ static struct {
 	struct ts_tcb *last;
 } app;
 
+static unsigned int tx_room = UINT32_MAX;   /* frames the "port" takes */
+
 static uint16_t cap_tx(void *arg, uint16_t port, uint16_t queue,
 		struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)arg;
 	(void)port;
 	(void)queue;
+	if (n > tx_room)
+		n = (uint16_t)tx_room;
+	tx_room -= tx_room == UINT32_MAX ? 0 : n;
 	for (uint16_t i = 0; i < n; i++) {
 		assert_true(n_cap < MAX_CAP);
 		cap[n_cap++] = pkts[i];
@@ -193,6 +198,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&app, 0, sizeof(app));
 	n_cap = 0;
+	tx_room = UINT32_MAX;
 	return make_ctx(NULL);
 }
 
@@ -542,6 +548,76 @@ static void test_connect_from(void **state)
 	cap_free();
 	for (unsigned int i = 0; i < 3; i++)
 		ts_tcp_abort(&ctx, c[i]);
+}
+
+static void many_conns(struct ts_conf *c)
+{
+	c->tcp.max_conns = 1024;
+	c->tcp.time_wait_ms = 1000;
+}
+
+/*
+ * A burst of opens larger than the transmit queue, into a port that takes
+ * nothing: every SYN waits its turn (none dropped), and all go, in the
+ * order of the opens, once the port drains.
+ */
+static void test_syn_burst_held(void **state)
+{
+	enum { N = 700 };
+	static struct ts_tcb *c[N];
+	uint16_t prev = 0;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(many_conns), 0);
+	tx_room = 0;
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
+				&app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 0);
+	assert_true(ts_tx_waiting(&ctx));
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TX_FULL], 0);
+	/* The port takes 100 a loop. */
+	for (int loop = 0; loop < 100 && ts_tx_waiting(&ctx); loop++) {
+		tx_room = 100;
+		ts_flush(&ctx);
+	}
+	assert_false(ts_tx_waiting(&ctx));
+	assert_int_equal(n_cap, N);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TX_FULL], 0);
+	for (unsigned int i = 0; i < N; i++) {
+		struct seg s = parse(i);
+
+		assert_int_equal(s.flags, TS_F_SYN);
+		assert_int_equal(s.sport, c[i]->lport);
+		assert_true(s.sport != prev);
+		prev = s.sport;
+	}
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	cap_free();
+	tx_room = UINT32_MAX;
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	cap_free();
+
+	/* Aborted while their SYNs wait: the blocks go back to the pool
+	 * as the list drains, and no SYN of theirs goes out after. */
+	tx_room = 0;
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
+				&app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	tx_room = UINT32_MAX;
+	ts_flush(&ctx);
+	assert_false(ts_tx_waiting(&ctx));
+	assert_int_equal(rte_mempool_in_use_count(ctx.tcp.tcb_pool), 0);
+	/* What had reached the transmit buffer before the hold, only. */
+	assert_true(n_cap < N);
+	cap_free();
 }
 
 /* Active open, active close, TIME-WAIT for exactly its configured time,
@@ -1444,6 +1520,7 @@ int main(void)
 		T(test_memory_per_connection),
 		T(test_paws),
 		T(test_small_frames),
+		T(test_syn_burst_held),
 		T(test_connect_from),
 		T(test_port_range),
 		T(test_synrcvd_bad_ack_reset),
