@@ -620,6 +620,83 @@ static void test_syn_burst_held(void **state)
 	cap_free();
 }
 
+static void tw_zero(struct ts_conf *c)
+{
+	c->tcp.max_conns = 1024;
+	c->tcp.time_wait_ms = 0;
+}
+
+/* Our close, the peer's FIN, while 300 opens wait for a port that takes
+ * nothing: the last ACK is owed. */
+static void tw_close_held(struct ts_tcb **c, unsigned int n)
+{
+	struct seg fin;
+
+	open_conn(APP, &plain);
+	ts_tcp_shutdown(&ctx, app.last);
+	ts_flush(&ctx);
+	fin = parse(0);
+	assert_true(fin.flags & TS_F_FIN);
+	cap_free();
+	tx_room = 0;
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
+				&app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+	send_seg(APP, peer_isn + 1, fin.seq + 1, TS_F_ACK | TS_F_FIN, 65535,
+			NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+}
+
+/*
+ * TIME-WAIT of 0 ms ends while its last ACK waits for a full port: the
+ * connection outstays it until the ACK has gone, and at most 100 ms.
+ */
+static void test_time_wait_last_ack_waits(void **state)
+{
+	enum { N = 300 };
+	static struct ts_tcb *c[N];
+	int acked = 0;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(tw_zero), 0);
+	tw_close_held(c, N);
+	step(50);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	assert_int_equal(n_cap, 0);
+	tx_room = UINT32_MAX;
+	ts_flush(&ctx);
+	step(2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	for (unsigned int i = 0; i < n_cap; i++) {
+		struct seg s = parse(i);
+
+		acked += s.flags == TS_F_ACK && s.dport != 8080 &&
+			s.ack == peer_isn + 2;
+	}
+	assert_int_equal(acked, 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TX_FULL], 0);
+	cap_free();
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	cap_free();
+
+	/* A port that stays full: the connection goes after 100 ms. */
+	tw_close_held(c, N);
+	step(TS_TW_ACK_WAIT_MS - 5);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	step(10);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	tx_room = UINT32_MAX;
+	ts_flush(&ctx);
+	cap_free();
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	ts_flush(&ctx);                  /* the aborted go back to the pool */
+	cap_free();
+}
+
 /* Active open, active close, TIME-WAIT for exactly its configured time,
  * with the peer's sequence numbers wrapping through zero. */
 static void test_active_open_and_time_wait(void **state)
@@ -1521,6 +1598,7 @@ int main(void)
 		T(test_paws),
 		T(test_small_frames),
 		T(test_syn_burst_held),
+		T(test_time_wait_last_ack_waits),
 		T(test_connect_from),
 		T(test_port_range),
 		T(test_synrcvd_bad_ack_reset),
