@@ -643,7 +643,8 @@ void dp_gw_open(struct dp_gw_worker *g, struct dp_gw_conn *c)
 		/* Filled since the request was read: say so, never go quiet. */
 		dp_gw_count(g, rc == -EEXIST ? DP_GW_STAT_CHAN_CLASH :
 				DP_GW_STAT_CHAN_FULL, 1);
-		dp_gw_close(g, c, WS_CLOSE_INTERNAL, "channel table full");
+		dp_gw_close(g, c, WS_CLOSE_INTERNAL, rc == -EEXIST ?
+				"channel id clash" : "channel table full");
 	}
 }
 

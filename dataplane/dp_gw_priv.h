@@ -74,7 +74,7 @@
 	X(RING_BACKLOG, "gw_ring_backlog", "pub/sub messages held back: a worker's ring was full", 0) \
 	X(RING_LOST, "gw_ring_overflow", "pub/sub messages lost: ring and backlog to a worker full", 0) \
 	X(CHAN_FULL, "gw_channels_full", "subscriptions refused: channel table full (503, or close 1011 after the 101)", 0) \
-	X(CHAN_CLASH, "gw_channel_id_clashes", "subscriptions refused: another channel holds the name's id (503)", 0) \
+	X(CHAN_CLASH, "gw_channel_id_clashes", "subscriptions refused: another channel holds the name's id (503, or close 1011 after the 101)", 0) \
 	X(PINGS, "gw_idle_pings", "pings sent to silent connections", 0) \
 	X(IDLE_CLOSED, "gw_idle_timeouts", "connections reset: silent after a ping", 0) \
 	X(CLOSE_TIMEOUT, "gw_close_timeouts", "connections reset: closing handshake not finished in time", 0) \

@@ -394,7 +394,8 @@ void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 		ts_src_remove(ctx, c->rip);
 	}
 	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);
-	c->t_rexmt = c->t_keep = 0;
+	/* Every deadline, or the wheel keeps a block that is back in the pool. */
+	c->t_rexmt = c->t_keep = c->t_delack = 0;
 	ts_tcb_timer_update(ctx, c);
 	ts_flow_remove(&ctx->tcp.flows, c);
 	ts_mbuf_list_free(c->sndq_head);
@@ -498,6 +499,7 @@ void ts_tcp_established(struct ts_ctx *ctx, struct ts_tcb *c)
 	const struct ts_tcp_conf *conf = &ctx->tcp.conf;
 
 	ts_tcb_set_state(ctx, c, TS_TCP_ESTABLISHED);
+	c->flags &= (uint16_t)~TS_TCBF_SYN_OWED;   /* a resend no longer due */
 	ts_cc_init(c);
 	if (conf->keepalive_ms != 0)
 		c->t_keep = ts_tick(ctx, ctx->tcp.now) + conf->keepalive_ms;

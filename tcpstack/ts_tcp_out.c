@@ -345,9 +345,13 @@ void ts_tcp_send_syn(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 		ts_tcp_pend(ctx, c);
 		return;
 	}
-	c->flags &= (uint16_t)~TS_TCBF_SYN_OWED;
 	ts_tcp_send_ctl(ctx, c, c->state == TS_TCP_SYN_SENT ? TS_F_SYN :
 			TS_F_SYN | TS_F_ACK, c->iss, tsc);
+	/* One that waited: its timeout counts from now, not from the open. */
+	if (c->flags & TS_TCBF_SYN_OWED) {
+		c->flags &= (uint16_t)~TS_TCBF_SYN_OWED;
+		ts_tcp_rto_arm(ctx, c, tsc);
+	}
 }
 
 static uint32_t ts_tcp_seg_size(const struct ts_tcb *c);

@@ -28,7 +28,7 @@ printf 'gateway = { channels = 4; };\ntcp = { time_wait_ms = 200; };\n' \
 GW_LCORES=0 gw_start --config "$RIG_TMP/channels.conf"
 checks_from peer "$PY" "$ROOT/tests/integration/ws_channels.py" "$GW_IP" 8080 \
 	"$PEER_IP2" "$WSGWCTL" "$STATS_SOCK"
-check "full channel table counted" stat_is gw_channels_full -eq 1
+check "full channel table counted" stat_is gw_channels_full -ge 1
 check "no id clash" stat_is gw_channel_id_clashes -eq 0
 check "every connection freed" gw_idle 15
 check "no channel left once its subscribers are gone" \

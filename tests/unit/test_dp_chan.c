@@ -84,6 +84,24 @@ static void subscribe(struct fix *f, unsigned int i, struct dp_gw_conn *c)
 			0);
 }
 
+/* The channel's ring of subscribers: n_subs long, both ways, each
+ * subscriber pointing back at the channel's slot. */
+static void chan_list_ok(const struct fix *f, const struct dp_gw_chan *ch)
+{
+	uint16_t slot = (uint16_t)(ch - f->g.chans);
+	uint32_t n = 0;
+
+	for (const struct dp_gw_link *l = ch->subs.next; l != &ch->subs;
+			l = l->next) {
+		assert_true(l->next->prev == l);
+		assert_int_equal(container_of(l, struct dp_gw_conn, sub)->chan_slot,
+				slot);
+		assert_true(++n <= 2 * N);
+	}
+	assert_true(ch->subs.prev->next == &ch->subs);
+	assert_int_equal(n, ch->n_subs);
+}
+
 /* Every channel still held is found, and its subscribers point at it. */
 static void check(const struct fix *f, const int *held)
 {
@@ -102,6 +120,7 @@ static void check(const struct fix *f, const int *held)
 		assert_true(dp_gw_sub_chan(&f->g, &f->conns[i]) == ids[i]);
 		assert_string_equal(f->g.chans[f->conns[i].chan_slot].name,
 				name);
+		chan_list_ok(f, &f->g.chans[f->conns[i].chan_slot]);
 	}
 	assert_int_equal(f->g.n_chans, n);
 	for (unsigned int s = 0, used = 0; s < SLOTS; s++) {
@@ -173,6 +192,8 @@ static void test_chan_two_subscribers(void **state)
 		subscribe(&f, i, &f.conns[N + i]);
 	}
 	assert_int_equal(f.g.chans[f.conns[0].chan_slot].n_subs, 2);
+	for (unsigned int i = 0; i < N; i++)
+		chan_list_ok(&f, &f.g.chans[f.conns[i].chan_slot]);
 	dp_gw_unsubscribe(&f.g, &f.conns[0]);
 	dp_gw_unsubscribe(&f.g, &f.conns[1]);
 	assert_true(present(&f, 0) && present(&f, 1));
@@ -180,8 +201,10 @@ static void test_chan_two_subscribers(void **state)
 	/* Channel 0 goes: its neighbours shift, their second subscribers
 	 * (the first having left) follow. */
 	dp_gw_unsubscribe(&f.g, &f.conns[N]);
-	for (unsigned int i = 1; i < N; i++)
+	for (unsigned int i = 1; i < N; i++) {
 		assert_true(dp_gw_sub_chan(&f.g, &f.conns[N + i]) == ids[i]);
+		chan_list_ok(&f, &f.g.chans[f.conns[N + i].chan_slot]);
+	}
 	assert_int_equal(present(&f, 0), 0);
 	assert_int_equal(f.g.n_chans, N - 1);
 }

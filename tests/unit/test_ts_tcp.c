@@ -620,6 +620,75 @@ static void test_syn_burst_held(void **state)
 	cap_free();
 }
 
+/*
+ * SYNs that waited for the port time out from when they went, not from
+ * the open: those that reached the transmit buffer at once time out at
+ * the initial RTO, the ones that waited do not.
+ */
+static void test_syn_owed_rto_from_send(void **state)
+{
+	enum { N = 400 };
+	static struct ts_tcb *c[N];
+	unsigned int owed = 0;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(many_conns), 0);
+	tx_room = 0;
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
+				&app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+	for (unsigned int i = 0; i < N; i++)
+		owed += !!(c[i]->flags & TS_TCBF_SYN_OWED);
+	assert_true(owed > 0 && owed < N);
+	step(TS_TCP_INIT_RTO_MS - 100);
+	tx_room = UINT32_MAX;
+	for (int loop = 0; loop < 10 && ts_tx_waiting(&ctx); loop++)
+		ts_flush(&ctx);
+	assert_int_equal(n_cap, N);
+	cap_free();
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	step(200);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], N - owed);
+	cap_free();
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	ts_flush(&ctx);
+	cap_free();
+}
+
+/*
+ * Data (a delayed ACK is due), then a RST before the delay ends: the
+ * block leaves the timer wheel with the connection, so no ACK comes from
+ * it later and the wheel stays sound when the block is reused.
+ */
+static void test_rst_while_ack_delayed(void **state)
+{
+	const char data[10] = "0123456789";
+
+	(void)state;
+	open_conn(APP, &plain);
+	send_seg(APP, peer_isn + 1, 0, TS_F_ACK, 65535, data, sizeof(data),
+			&plain);
+	assert_int_equal(app.n, sizeof(data));
+	cap_free();
+	send_seg(APP, peer_isn + 11, 0, TS_F_RST, 0, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	step(TS_TCP_DELACK_MS + 10);
+	assert_int_equal(n_cap, 0);
+	/* The block again, its own delayed ACK, then the end. */
+	open_conn(APP, &plain);
+	send_seg(APP, peer_isn + 1, 0, TS_F_ACK, 65535, data, sizeof(data),
+			&plain);
+	step(TS_TCP_DELACK_MS + 10);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).ack, peer_isn + 11);
+	cap_free();
+	ts_tcp_abort(&ctx, app.last);
+	cap_free();
+}
+
 static void tw_zero(struct ts_conf *c)
 {
 	c->tcp.max_conns = 1024;
@@ -1598,6 +1667,8 @@ int main(void)
 		T(test_paws),
 		T(test_small_frames),
 		T(test_syn_burst_held),
+		T(test_rst_while_ack_delayed),
+		T(test_syn_owed_rto_from_send),
 		T(test_time_wait_last_ack_waits),
 		T(test_connect_from),
 		T(test_port_range),
