@@ -556,6 +556,16 @@ static void many_conns(struct ts_conf *c)
 	c->tcp.time_wait_ms = 1000;
 }
 
+/* @p n opens into a port that takes nothing. */
+static void connect_blocked(struct ts_tcb **c, unsigned int n)
+{
+	tx_room = 0;
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
+				&app_ops, NULL, now, &c[i]), 0);
+	ts_flush(&ctx);
+}
+
 /*
  * A burst of opens larger than the transmit queue, into a port that takes
  * nothing: every SYN waits its turn (none dropped), and all go, in the
@@ -570,11 +580,7 @@ static void test_syn_burst_held(void **state)
 	(void)state;
 	ts_ctx_free(&ctx);
 	assert_int_equal(make_ctx(many_conns), 0);
-	tx_room = 0;
-	for (unsigned int i = 0; i < N; i++)
-		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
-				&app_ops, NULL, now, &c[i]), 0);
-	ts_flush(&ctx);
+	connect_blocked(c, N);
 	assert_int_equal(n_cap, 0);
 	assert_true(ts_tx_waiting(&ctx));
 	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TX_FULL], 0);
@@ -603,11 +609,7 @@ static void test_syn_burst_held(void **state)
 
 	/* Aborted while their SYNs wait: the blocks go back to the pool
 	 * as the list drains, and no SYN of theirs goes out after. */
-	tx_room = 0;
-	for (unsigned int i = 0; i < N; i++)
-		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
-				&app_ops, NULL, now, &c[i]), 0);
-	ts_flush(&ctx);
+	connect_blocked(c, N);
 	for (unsigned int i = 0; i < N; i++)
 		ts_tcp_abort(&ctx, c[i]);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
@@ -634,11 +636,7 @@ static void test_syn_owed_rto_from_send(void **state)
 	(void)state;
 	ts_ctx_free(&ctx);
 	assert_int_equal(make_ctx(many_conns), 0);
-	tx_room = 0;
-	for (unsigned int i = 0; i < N; i++)
-		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
-				&app_ops, NULL, now, &c[i]), 0);
-	ts_flush(&ctx);
+	connect_blocked(c, N);
 	for (unsigned int i = 0; i < N; i++)
 		owed += !!(c[i]->flags & TS_TCBF_SYN_OWED);
 	assert_true(owed > 0 && owed < N);
@@ -707,11 +705,7 @@ static void tw_close_held(struct ts_tcb **c, unsigned int n)
 	fin = parse(0);
 	assert_true(fin.flags & TS_F_FIN);
 	cap_free();
-	tx_room = 0;
-	for (unsigned int i = 0; i < n; i++)
-		assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080,
-				&app_ops, NULL, now, &c[i]), 0);
-	ts_flush(&ctx);
+	connect_blocked(c, n);
 	send_seg(APP, peer_isn + 1, fin.seq + 1, TS_F_ACK | TS_F_FIN, 65535,
 			NULL, 0, &plain);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
