@@ -844,6 +844,23 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 	ts_tcb_timer_update(ctx, c);
 }
 
+/*
+ * A SYN for a connection in TIME-WAIT starts a new one, as Linux does
+ * (tcp_timewait_state_process): when both ends use timestamps, if its
+ * timestamp is newer than the last one seen (RFC 6191), else if it starts
+ * past what the old connection received (RFC 1122 4.2.2.13). A client
+ * that reuses its port soon after we closed first then connects at once
+ * rather than after a challenge ACK, a RST and a resend.
+ */
+static int ts_tcp_tw_reusable(const struct ts_tcb *c, const struct ts_seg *s)
+{
+	if ((s->flags & (TS_F_SYN | TS_F_ACK)) != TS_F_SYN)
+		return 0;
+	if ((c->flags & TS_TCBF_TS) && s->opt.has_ts)
+		return ts_seq_gt(s->opt.ts_val, c->ts_recent);
+	return ts_seq_gt(s->seq, c->rcv_nxt);
+}
+
 void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc)
 {
@@ -902,6 +919,12 @@ void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 	s.m = m;
 	ctx->tcp.now = tsc;
 	c = ts_flow_find(ctx, hash, s.rip, s.lip, s.rport, s.lport);
+	if (unlikely(c != NULL && c->state == TS_TCP_TIME_WAIT) &&
+			ts_tcp_tw_reusable(c, &s)) {
+		ts_count(ctx, TS_STAT_TCP_TW_REUSE, 1);
+		ts_tcb_end(ctx, c, TS_TCP_END_OK);
+		c = NULL;
+	}
 	if (c == NULL)
 		ts_tcp_in_closed(ctx, ifc, &s, tsc);
 	else if (c->state == TS_TCP_SYN_SENT)

@@ -67,6 +67,7 @@ _Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
 	X(TCP_COOKIE_BAD, "tcp_syncookies_failed", "ACKs whose SYN cookie did not check") \
 	X(TCP_PASSIVE_OPEN, "tcp_passive_opens", "connections accepted") \
 	X(TCP_ACTIVE_OPEN, "tcp_active_opens", "connections opened by us") \
+	X(TCP_TW_REUSE, "tcp_time_wait_reused", "TIME-WAIT connections ended by a new SYN of the same tuple (RFC 6191)") \
 	X(TCP_TIMEOUT, "tcp_timeouts", "connections dropped: retransmissions or keepalives unanswered") \
 	X(TCP_ZWP, "tcp_zero_window_probes", "zero-window probes sent") \
 	X(TCP_HANDOFF, "tcp_handoff", "segments passed to the worker that owns their flow") \

@@ -824,6 +824,71 @@ static void test_active_open_and_time_wait(void **state)
 	assert_int_equal(app.closed_why, TS_TCP_END_OK);
 }
 
+/* We close first; the peer's FIN puts the connection in TIME-WAIT. */
+static void close_to_time_wait(const struct opts *o)
+{
+	struct seg fin;
+
+	open_conn(APP, o);
+	ts_tcp_shutdown(&ctx, app.last);
+	ts_flush(&ctx);
+	fin = parse(0);
+	cap_free();
+	send_seg(APP, peer_isn + 1, fin.seq + 1, TS_F_ACK | TS_F_FIN, 65535,
+			NULL, 0, o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	cap_free();
+}
+
+/* The SYN-ACK of a new passive connection from the same tuple, and its
+ * end (RST), the TIME-WAIT block gone. */
+static void expect_new_conn(uint32_t isn, const struct opts *o)
+{
+	struct seg sa;
+
+	assert_int_equal(n_cap, 1);
+	sa = parse(0);
+	assert_int_equal(sa.flags, TS_F_SYN | TS_F_ACK);
+	assert_int_equal(sa.ack, isn + 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
+	cap_free();
+	send_seg(APP, isn + 1, 0, TS_F_RST, 0, NULL, 0, o);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
+/*
+ * A SYN for a connection in TIME-WAIT: a new connection when it starts
+ * past what the old one received (no timestamps) or carries a newer
+ * timestamp (RFC 6191); otherwise a challenge ACK and TIME-WAIT goes on.
+ */
+static void test_time_wait_new_syn(void **state)
+{
+	struct opts ts = { .mss = 1460, .ws = -1, .ts = 1, .tsval = 100 };
+
+	(void)state;
+	close_to_time_wait(&plain);
+	send_seg(APP, peer_isn, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).flags, TS_F_ACK);   /* challenge */
+	cap_free();
+	send_seg(APP, peer_isn + 100000, 0, TS_F_SYN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TW_REUSE], 1);
+	expect_new_conn(peer_isn + 100000, &plain);
+
+	/* Timestamps decide, whatever the sequence number. */
+	close_to_time_wait(&ts);
+	ts.tsval = 90;
+	send_seg(APP, peer_isn + 100000, 0, TS_F_SYN, 65535, NULL, 0, &ts);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	cap_free();
+	ts.tsval = 200;
+	send_seg(APP, peer_isn - 5000, 0, TS_F_SYN, 65535, NULL, 0, &ts);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TW_REUSE], 2);
+	expect_new_conn(peer_isn - 5000, &ts);
+}
+
 /* Both FINs cross: CLOSING, then TIME-WAIT. */
 static void test_simultaneous_close(void **state)
 {
@@ -1661,6 +1726,7 @@ int main(void)
 		T(test_paws),
 		T(test_small_frames),
 		T(test_syn_burst_held),
+		T(test_time_wait_new_syn),
 		T(test_rst_while_ack_delayed),
 		T(test_syn_owed_rto_from_send),
 		T(test_time_wait_last_ack_waits),
