@@ -8,6 +8,8 @@
 
 #include <netinet/in.h>
 
+/** A timeout that finds the port full tries again after this, at most. */
+#define TS_TCP_PORT_FULL_RETRY_MS 500u
 /** Longest a connection outstays TIME-WAIT while its last ACK waits. */
 #define TS_TW_ACK_WAIT_MS 100
 

@@ -155,6 +155,18 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 				conf->rto_max_ms);
 		return;
 	}
+	/*
+	 * Our own port is full, not the path: as Linux's
+	 * tcp_retransmit_timer on local congestion, no backoff and no retry
+	 * counted; the timer tries again soon (what is in flight may well be
+	 * waiting in our transmit buffer still).
+	 */
+	if (unlikely(ts_tx_held(&ctx->ifs[c->ifidx]))) {
+		ts_count(ctx, TS_STAT_TCP_RTO_PORT_FULL, 1);
+		c->t_rexmt = now + RTE_MIN(RTE_MIN(c->rto << c->backoff,
+				conf->rto_max_ms), TS_TCP_PORT_FULL_RETRY_MS);
+		return;
+	}
 	limit = (c->state == TS_TCP_SYN_SENT || c->state == TS_TCP_SYN_RCVD) ?
 		conf->syn_retries : conf->retries;
 	if (c->backoff >= limit) {

@@ -56,6 +56,7 @@ _Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
 	X(TCP_SEGS_IN, "tcp_segs_in", "TCP segments received for us") \
 	X(TCP_SEGS_OUT, "tcp_segs_out", "TCP segments sent") \
 	X(TCP_RETRANS_RTO, "tcp_retrans_timeout", "segments resent after a retransmission timeout") \
+	X(TCP_RTO_PORT_FULL, "tcp_rto_port_full", "retransmission timeouts put off, without backoff: the port was full") \
 	X(TCP_RETRANS_FAST, "tcp_retrans_fast", "segments resent by fast retransmit or recovery") \
 	X(TCP_OOO, "tcp_ooo_segs", "segments received out of order and queued") \
 	X(TCP_DUP, "tcp_dup_segs", "segments whose data we had already, in whole or part") \

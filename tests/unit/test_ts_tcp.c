@@ -623,6 +623,57 @@ static void test_syn_burst_held(void **state)
 }
 
 /*
+ * A retransmission timeout while our own port is full is put off without
+ * backoff (Linux's local congestion rule); once the port drains, the next
+ * one resends as usual.
+ */
+static void test_rto_port_full_no_backoff(void **state)
+{
+	enum { N = 300 };
+	static struct ts_tcb *c[N];
+	struct ts_tcb *d;
+	struct seg sent;
+	int resent = 0;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(many_conns), 0);
+	open_conn(APP, &plain);
+	d = app.last;
+	assert_int_equal(ts_tcp_send(&ctx, d, mbuf_of("abcdef", 6)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 1);
+	sent = parse(0);
+	assert_int_equal(sent.len, 6);
+	cap_free();
+	connect_blocked(c, N);
+	step(TS_TCP_INIT_RTO_MS + 100);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	assert_true(ctx.stats.v[TS_STAT_TCP_RTO_PORT_FULL] >= 1);
+	assert_int_equal(d->backoff, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TIMEOUT], 0);
+	tx_room = UINT32_MAX;
+	for (int loop = 0; loop < 10 && ts_tx_waiting(&ctx); loop++)
+		ts_flush(&ctx);
+	cap_free();
+	step(TS_TCP_PORT_FULL_RETRY_MS + 10);
+	assert_true(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO] >= 1);
+	assert_int_equal(d->backoff, 1);
+	for (unsigned int i = 0; i < n_cap; i++) {
+		struct seg r = parse(i);
+
+		resent += r.len == 6 && r.seq == sent.seq;
+	}
+	assert_int_equal(resent, 1);
+	cap_free();
+	ts_tcp_abort(&ctx, d);
+	for (unsigned int i = 0; i < N; i++)
+		ts_tcp_abort(&ctx, c[i]);
+	ts_flush(&ctx);
+	cap_free();
+}
+
+/*
  * SYNs that waited for the port time out from when they went, not from
  * the open: those that reached the transmit buffer at once time out at
  * the initial RTO, the ones that waited do not.
@@ -1729,6 +1780,7 @@ int main(void)
 		T(test_time_wait_new_syn),
 		T(test_rst_while_ack_delayed),
 		T(test_syn_owed_rto_from_send),
+		T(test_rto_port_full_no_backoff),
 		T(test_time_wait_last_ack_waits),
 		T(test_connect_from),
 		T(test_port_range),
