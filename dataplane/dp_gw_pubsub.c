@@ -79,16 +79,16 @@ int dp_gw_chan_room(const struct dp_gw_worker *g, uint64_t id,
 int dp_gw_subscribe(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		uint64_t id, const char *name, size_t len)
 {
-	struct dp_gw_chan *ch = dp_gw_chan_slot(g, id);
+	struct dp_gw_chan *ch;
+	int rc;
 
 	if (len >= DP_GW_CHAN_NAME)
 		return -ENAMETOOLONG;
-	if (ch->id == id) {
-		if (!dp_gw_chan_is(ch, name, len))
-			return -EEXIST;
-	} else {
-		if (g->n_chans >= dp.conf.gw_channels)
-			return -ENOSPC;
+	rc = dp_gw_chan_room(g, id, name, len);
+	if (rc != 0)
+		return rc;
+	ch = dp_gw_chan_slot(g, id);
+	if (ch->id != id) {
 		rte_seqcount_write_begin(&g->chan_seq);
 		memcpy(ch->name, name, len);
 		ch->name[len] = '\0';
