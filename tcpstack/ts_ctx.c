@@ -202,14 +202,13 @@ void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 	uint16_t i;
 
 	ctx->tcp.now = tsc;
-	for (i = 0; i < n && i < 4; i++)
+	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	ts_flow_prefetch(ctx, pkts, n);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eh;
 
-		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		bytes += m->pkt_len;
 		if (unlikely(m->data_len < sizeof(*eh))) {
 			ts_drop(ctx, m, TS_STAT_DROP_ETH_SHORT);

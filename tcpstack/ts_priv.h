@@ -125,6 +125,9 @@ void ts_ipv4_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
 void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc);
 void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc);
+/** Each TCP frame's flow slot of a burst, prefetched (ts_input). */
+void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
+		uint16_t n);
 void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc);
 void ts_tcp_free(struct ts_ctx *ctx);
 void ts_svc_free(struct ts_ctx *ctx);
