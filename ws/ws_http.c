@@ -4,12 +4,19 @@
  * (request line for the server, status line for the client), field
  * look-ups, list walkers, the response writer and Sec-WebSocket-Accept.
  *
- * ws_hs_parse() -> ws_hs_byte(): one switch over the parser state, one
- * byte at a time, so a head split anywhere resumes where it stopped. The
+ * ws_hs_parse() alternates ws_hs_span(), which takes the run of bytes
+ * that leaves the state as it is (a field name, a value, the target) in
+ * one go, and ws_hs_byte(), one switch over the parser state for the byte
+ * that ends the run; a head split anywhere resumes where it stopped. The
  * bytes are copied into the caller's buffer (its size bounds the head:
  * 431) and fields are recorded as offsets into it; nothing is allocated.
  */
+#include <pthread.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <openssl/evp.h>
 
@@ -17,19 +24,40 @@
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/* RFC 9110 tchar. */
+/* Byte classes of the head, one table look-up per byte. */
+enum {
+	WS_C_TCHAR = 1,    /* RFC 9110 tchar */
+	WS_C_VALUE = 2,    /* field-value byte: VCHAR, obs-text, SP, HTAB */
+	WS_C_TARGET = 4,   /* request-target byte: VCHAR */
+};
+
+#define WS_IS_TCHAR(c) (((c) >= '0' && (c) <= '9') || \
+	((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || \
+	(c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || \
+	(c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || \
+	(c) == '^' || (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
+#define WS_CLS(c) ((WS_IS_TCHAR(c) ? WS_C_TCHAR : 0) | \
+	((c) == '\t' || ((c) >= ' ' && (c) != 0x7f) ? WS_C_VALUE : 0) | \
+	((c) > ' ' && (c) < 0x7f ? WS_C_TARGET : 0))
+#define WS_CLS4(c) WS_CLS(c), WS_CLS((c) + 1), WS_CLS((c) + 2), WS_CLS((c) + 3)
+#define WS_CLS16(c) WS_CLS4(c), WS_CLS4((c) + 4), WS_CLS4((c) + 8), \
+	WS_CLS4((c) + 12)
+#define WS_CLS64(c) WS_CLS16(c), WS_CLS16((c) + 16), WS_CLS16((c) + 32), \
+	WS_CLS16((c) + 48)
+
+static const uint8_t ws_cls[256] = {
+	WS_CLS64(0), WS_CLS64(64), WS_CLS64(128), WS_CLS64(192)
+};
+
 static bool ws_tchar(uint8_t c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			(c >= 'A' && c <= 'Z'))
-		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return (ws_cls[c] & WS_C_TCHAR) != 0;
 }
 
 /* Field-value bytes other than whitespace: VCHAR and obs-text. */
 static bool ws_vchar(uint8_t c)
 {
-	return (c > 0x20 && c != 0x7f);
+	return c > 0x20 && (ws_cls[c] & WS_C_VALUE) != 0;
 }
 
 static bool ws_ows(uint8_t c)
@@ -55,7 +83,8 @@ bool ws_ieq(const char *a, size_t alen, const char *b)
 void ws_hs_init(struct ws_hs *hs, enum ws_role role, uint8_t *buf,
 		size_t cap, uint16_t max_line, uint16_t max_fields)
 {
-	memset(hs, 0, sizeof(*hs));
+	/* fields[] is written as n_fields grows. */
+	memset(hs, 0, offsetof(struct ws_hs, fields));
 	hs->role = (uint8_t)role;
 	hs->buf = buf;
 	hs->cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
@@ -233,6 +262,108 @@ static int ws_hs_byte(struct ws_hs *hs, uint8_t ch)
 	return ws_hs_start_line(hs, ch, pos);
 }
 
+#ifdef __SSE2__
+/*
+ * Leading bytes of @p d in class @p cls, 16 at a time, stopping in the
+ * block where one fails. Names are taken as letters, digits and '-' here
+ * (the other tchars are rare): the table loop goes on from the stop.
+ */
+static size_t ws_span_sse2(const uint8_t *d, size_t n, uint8_t cls)
+{
+	size_t i;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i bad;
+		unsigned int m;
+
+		if (cls == WS_C_VALUE) {
+			/* Below 0x20 other than HTAB, or DEL. */
+			__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(b,
+						_mm_set1_epi8(0x1f)), b);
+
+			ctl = _mm_andnot_si128(_mm_cmpeq_epi8(b,
+						_mm_set1_epi8('\t')), ctl);
+			bad = _mm_or_si128(ctl, _mm_cmpeq_epi8(b,
+						_mm_set1_epi8(0x7f)));
+		} else if (cls == WS_C_TARGET) {
+			/* SP and below, or DEL and above. */
+			bad = _mm_or_si128(
+				_mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(0x20)), b),
+				_mm_cmpeq_epi8(_mm_max_epu8(b, _mm_set1_epi8(0x7f)), b));
+		} else {
+			/* Signed compares: bytes from 0x80 fail both ranges. */
+			__m128i l = _mm_or_si128(b, _mm_set1_epi8(0x20));
+			__m128i alpha = _mm_and_si128(
+				_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+				_mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), l));
+			__m128i digit = _mm_and_si128(
+				_mm_cmpgt_epi8(b, _mm_set1_epi8('0' - 1)),
+				_mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), b));
+			__m128i good = _mm_or_si128(_mm_or_si128(alpha, digit),
+				_mm_cmpeq_epi8(b, _mm_set1_epi8('-')));
+
+			bad = _mm_xor_si128(good, _mm_set1_epi8(-1));
+		}
+		m = (unsigned int)_mm_movemask_epi8(bad);
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	return i;
+}
+#endif
+
+/*
+ * The run of bytes at @p d that the current state takes without a
+ * transition (a name's tchars, a value's bytes, a target), up to the
+ * room left: copied in one go, so ws_hs_byte() sees only the byte that
+ * ends it, and the limits it checks still apply to that byte.
+ */
+static size_t ws_hs_span(struct ws_hs *hs, const uint8_t *d, size_t n)
+{
+	size_t room = (size_t)(hs->cap - hs->len);
+	size_t i = 0;
+	uint8_t cls;
+
+	switch (hs->state) {
+	case WS_HS_FIELD_NAME:
+		cls = WS_C_TCHAR;
+		break;
+	case WS_HS_FIELD_VALUE:
+		cls = WS_C_VALUE;
+		break;
+	case WS_HS_TARGET:
+		cls = WS_C_TARGET;
+		if (hs->len >= hs->max_line)
+			return 0;
+		if (room > (size_t)(hs->max_line - hs->len))
+			room = (size_t)(hs->max_line - hs->len);
+		break;
+	default:
+		return 0;
+	}
+	n = n < room ? n : room;
+#ifdef __SSE2__
+	i = ws_span_sse2(d, n, cls);
+#endif
+	while (i < n && (ws_cls[d[i]] & cls) != 0)
+		i++;
+	if (i == 0)
+		return 0;
+	memcpy(hs->buf + hs->len, d, i);
+	if (hs->state == WS_HS_FIELD_VALUE) {
+		struct ws_http_field *f = &hs->fields[hs->n_fields - 1];
+		size_t end = i;
+
+		while (end > 0 && ws_ows(d[end - 1]))
+			end--;
+		if (end > 0)
+			f->value_len = (uint16_t)(hs->len + end - f->value);
+	}
+	hs->len = (uint16_t)(hs->len + i);
+	return i;
+}
+
 int ws_hs_parse(struct ws_hs *hs, const uint8_t *data, size_t len,
 		size_t *used)
 {
@@ -242,8 +373,12 @@ int ws_hs_parse(struct ws_hs *hs, const uint8_t *data, size_t len,
 	if (hs->state == WS_HS_FAILED)
 		return hs->role == WS_ROLE_SERVER ? -WS_ERR_HTTP : -WS_ERR_HANDSHAKE;
 	while (*used < len) {
-		int rc = ws_hs_byte(hs, data[(*used)++]);
+		int rc;
 
+		*used += ws_hs_span(hs, data + *used, len - *used);
+		if (*used == len)
+			break;
+		rc = ws_hs_byte(hs, data[(*used)++]);
 		if (rc != 0)
 			return rc;
 		if (hs->state == WS_HS_DONE)
@@ -252,15 +387,23 @@ int ws_hs_parse(struct ws_hs *hs, const uint8_t *data, size_t len,
 	return -WS_ERR_AGAIN;
 }
 
+/* Field @p f is named @p name, @p len bytes (case-insensitive). */
+static bool ws_hs_named(const struct ws_hs *hs, const struct ws_http_field *f,
+		const char *name, size_t len)
+{
+	return f->name_len == len &&
+		strncasecmp(ws_hs_str(hs, f->name), name, len) == 0;
+}
+
 const char *ws_hs_field(const struct ws_hs *hs, const char *name,
 		unsigned int idx, size_t *len)
 {
+	size_t nlen = strlen(name);
+
 	for (unsigned int i = 0; i < hs->n_fields; i++) {
 		const struct ws_http_field *f = &hs->fields[i];
 
-		if (!ws_ieq(ws_hs_str(hs, f->name), f->name_len, name))
-			continue;
-		if (idx-- == 0) {
+		if (ws_hs_named(hs, f, name, nlen) && idx-- == 0) {
 			*len = f->value_len;
 			return ws_hs_str(hs, f->value);
 		}
@@ -271,11 +414,11 @@ const char *ws_hs_field(const struct ws_hs *hs, const char *name,
 
 unsigned int ws_hs_count(const struct ws_hs *hs, const char *name)
 {
+	size_t nlen = strlen(name);
 	unsigned int n = 0;
-	size_t len;
 
-	while (ws_hs_field(hs, name, n, &len) != NULL)
-		n++;
+	for (unsigned int i = 0; i < hs->n_fields; i++)
+		n += ws_hs_named(hs, &hs->fields[i], name, nlen);
 	return n;
 }
 
@@ -507,18 +650,31 @@ int ws_out_end(const struct ws_out *o, size_t *out_len)
 	return 0;
 }
 
+/*
+ * SHA-1 fetched from the provider once: EVP_sha1() would repeat the
+ * fetch, and its locks, on every digest.
+ */
+static EVP_MD *ws_sha1;
+static pthread_once_t ws_sha1_once = PTHREAD_ONCE_INIT;
+
+static void ws_sha1_fetch(void)
+{
+	ws_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 int ws_accept_key(const char *key, size_t key_len, char out[29])
 {
 	unsigned char in[64 + sizeof(ws_guid)];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 
-	if (key_len > 64)
+	if (key_len > 64 || pthread_once(&ws_sha1_once, ws_sha1_fetch) != 0 ||
+			ws_sha1 == NULL)
 		return -WS_ERR_INVAL;
 	memcpy(in, key, key_len);
 	memcpy(in + key_len, ws_guid, sizeof(ws_guid) - 1);
 	if (EVP_Digest(in, key_len + sizeof(ws_guid) - 1, md, &md_len,
-				EVP_sha1(), NULL) != 1 || md_len != 20)
+				ws_sha1, NULL) != 1 || md_len != 20)
 		return -WS_ERR_INVAL;
 	if (EVP_EncodeBlock((unsigned char *)out, md, 20) != 28)
 		return -WS_ERR_INVAL;

@@ -189,6 +189,7 @@ static void test_hs_variations(void **state)
 		"Origin: http://example.com\r\n"
 		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, foo\r\n"
 		"Sec-WebSocket-Extensions: x-webkit;a=\"b\\\"c\"\r\n"
+		"X-Note: a\x80" "b  c \t\r\n"
 		"\r\n";
 	static char out[HS_BUF + 1];
 	struct ws_hs hs;
@@ -218,6 +219,10 @@ static void test_hs_variations(void **state)
 		assert_int_equal(vlen, 16);
 		assert_memory_equal(v, ",  foo , Upgrade", 16);
 		assert_null(ws_hs_field(&hs, "connection", 2, &vlen));
+		/* obs-text kept, inner spaces kept, trailing OWS trimmed. */
+		v = ws_hs_field(&hs, "x-note", 0, &vlen);
+		assert_int_equal(vlen, 6);
+		assert_memory_equal(v, "a\x80" "b  c", 6);
 	}
 }
 
@@ -347,6 +352,12 @@ static const struct hs_refusal hs_refusals[] = {
 	{ "space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400,
 		NULL },
 	{ "control byte in value", "GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n", 400,
+		NULL },
+	{ "DEL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a b\x7f\r\n\r\n",
+		400, NULL },
+	{ "control byte in target", "GET /a\tb HTTP/1.1\r\n" HS_HDRS_OK "\r\n",
+		400, NULL },
+	{ "separator in field name", "GET / HTTP/1.1\r\nHo(st: h\r\n\r\n", 400,
 		NULL },
 	{ "target not origin-form", "GET chat HTTP/1.1\r\n" HS_HDRS_OK "\r\n",
 		400, NULL },
