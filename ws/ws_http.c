@@ -652,7 +652,8 @@ int ws_out_end(const struct ws_out *o, size_t *out_len)
 
 /*
  * SHA-1 fetched from the provider once: EVP_sha1() would repeat the
- * fetch, and its locks, on every digest.
+ * fetch, and its locks, on every digest (and is what is used should the
+ * fetch fail).
  */
 static EVP_MD *ws_sha1;
 static pthread_once_t ws_sha1_once = PTHREAD_ONCE_INIT;
@@ -667,14 +668,16 @@ int ws_accept_key(const char *key, size_t key_len, char out[29])
 	unsigned char in[64 + sizeof(ws_guid)];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
+	const EVP_MD *sha1 = EVP_sha1();
 
-	if (key_len > 64 || pthread_once(&ws_sha1_once, ws_sha1_fetch) != 0 ||
-			ws_sha1 == NULL)
+	if (key_len > 64)
 		return -WS_ERR_INVAL;
+	if (pthread_once(&ws_sha1_once, ws_sha1_fetch) == 0 && ws_sha1 != NULL)
+		sha1 = ws_sha1;
 	memcpy(in, key, key_len);
 	memcpy(in + key_len, ws_guid, sizeof(ws_guid) - 1);
 	if (EVP_Digest(in, key_len + sizeof(ws_guid) - 1, md, &md_len,
-				ws_sha1, NULL) != 1 || md_len != 20)
+				sha1, NULL) != 1 || md_len != 20)
 		return -WS_ERR_INVAL;
 	if (EVP_EncodeBlock((unsigned char *)out, md, 20) != 28)
 		return -WS_ERR_INVAL;

@@ -190,6 +190,7 @@ static void test_hs_variations(void **state)
 		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, foo\r\n"
 		"Sec-WebSocket-Extensions: x-webkit;a=\"b\\\"c\"\r\n"
 		"X-Note: a\x80" "b  c \t\r\n"
+		"Host-X: y\r\n"
 		"\r\n";
 	static char out[HS_BUF + 1];
 	struct ws_hs hs;
@@ -212,6 +213,8 @@ static void test_hs_variations(void **state)
 		assert_int_equal(pmd->client_max_window_bits, 1);
 		assert_int_equal(pmd->server_max_window_bits, 0);
 		assert_int_equal(hs.n_ext_offers, 3);
+		/* "Host-X" is another field, not a second Host. */
+		assert_null(ws_hs_field(&hs, "host", 1, &vlen));
 		v = ws_hs_field(&hs, "HOST", 0, &vlen);
 		assert_int_equal(vlen, 1);
 		assert_memory_equal(v, "h", 1);
@@ -353,12 +356,13 @@ static const struct hs_refusal hs_refusals[] = {
 		NULL },
 	{ "control byte in value", "GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n", 400,
 		NULL },
-	{ "DEL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a b\x7f\r\n\r\n",
-		400, NULL },
-	{ "control byte in target", "GET /a\tb HTTP/1.1\r\n" HS_HDRS_OK "\r\n",
-		400, NULL },
-	{ "separator in field name", "GET / HTTP/1.1\r\nHo(st: h\r\n\r\n", 400,
-		NULL },
+	/* Each valid but for one byte: accepting it would give a 101. */
+	{ "DEL in value", "GET / HTTP/1.1\r\n" HS_HDRS_OK HS_KEY HS_V13
+		"X-A: a b\x7f\r\n\r\n", 400, NULL },
+	{ "control byte in target", "GET /a\tb HTTP/1.1\r\n" HS_HDRS_OK HS_KEY
+		HS_V13 "\r\n", 400, NULL },
+	{ "separator in field name", "GET / HTTP/1.1\r\n" HS_HDRS_OK HS_KEY
+		HS_V13 "X-A(b: c\r\n\r\n", 400, NULL },
 	{ "target not origin-form", "GET chat HTTP/1.1\r\n" HS_HDRS_OK "\r\n",
 		400, NULL },
 	{ "malformed version", "GET / HTTPS/1.1\r\n" HS_HDRS_OK "\r\n", 400,
@@ -397,6 +401,67 @@ static void test_hs_refusals(void **state)
 				assert_non_null(strstr(out, r->must));
 		}
 	}
+}
+
+/*
+ * Runs long enough for the 16-byte scan (name, value, target), with one
+ * byte of the wrong class at each offset: 400 every time, where the same
+ * request with a good byte there is a 101.
+ */
+static int hs_run_status(const char *req, size_t len)
+{
+	static char out[HS_BUF + 1];
+	struct ws_hs hs;
+	size_t out_len;
+
+	hs_hooks.upgrade_status = 0;
+	hs_run(&hs, req, len, TEST_WHOLE, out, &out_len);
+	return hs.status;
+}
+
+static void test_hs_long_runs(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *pre, *post;
+		const char *bad;       /* bytes each refused in this place */
+		size_t n_bad;
+		char good;
+	} places[] = {
+		{ "value", "GET / HTTP/1.1\r\n" HS_HDRS_OK HS_KEY HS_V13 "X-Long: ",
+			"\r\n\r\n", "\x00\x01\x0b\x1f\x7f", 5, 'v' },
+		{ "target", "GET /", " HTTP/1.1\r\n" HS_HDRS_OK HS_KEY HS_V13 "\r\n",
+			"\x01\t\x7f\x80\xff", 5, 't' },
+		{ "name", "GET / HTTP/1.1\r\n" HS_HDRS_OK HS_KEY HS_V13 "X",
+			": v\r\n\r\n", "(),/;=@[]{}\"\x7f\x80 ", 15, 'n' },
+	};
+	char req[1024];
+
+	(void)state;
+	for (size_t p = 0; p < sizeof(places) / sizeof(places[0]); p++) {
+		size_t pre = strlen(places[p].pre), post = strlen(places[p].post);
+
+		for (size_t b = 0; b < places[p].n_bad; b++) {
+			for (size_t at = 0; at < 48; at++) {
+				size_t len = pre + 48 + post;
+
+				memcpy(req, places[p].pre, pre);
+				memset(req + pre, places[p].good, 48);
+				memcpy(req + pre + 48, places[p].post, post);
+				assert_int_equal(hs_run_status(req, len), 101);
+				req[pre + at] = places[p].bad[b];
+				if (hs_run_status(req, len) != 400)
+					fail_msg("%s: byte 0x%02x at %zu accepted",
+							places[p].what,
+							(uint8_t)places[p].bad[b], at);
+			}
+		}
+	}
+	/* Every tchar in a long name, obs-text and HTAB in a long value. */
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\n" HS_HDRS_OK HS_KEY HS_V13
+			"%s: %s\r\n\r\n", "x!#$%&'*+-.^_`|~0123456789AZaz!#$%&'*+-.^_`|~",
+			"\xc3\xa9\t\xff obs-text and a tab\t\x80\x80\x80\x80\x80 end");
+	assert_int_equal(hs_run_status(req, strlen(req)), 101);
 }
 
 static void test_hs_plain_http(void **state)
@@ -576,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_hs_variations),
 		cmocka_unit_test(test_hs_pmd_params),
 		cmocka_unit_test(test_hs_refusals),
+		cmocka_unit_test(test_hs_long_runs),
 		cmocka_unit_test(test_hs_plain_http),
 		cmocka_unit_test(test_hs_plain_without_hook),
 		cmocka_unit_test(test_hs_client_roundtrip),
