@@ -738,8 +738,7 @@ void ts_tcp_shutdown(struct ts_ctx *ctx, struct ts_tcb *c)
 void ts_tcp_abort(struct ts_ctx *ctx, struct ts_tcb *c)
 {
 	if (c->state != TS_TCP_SYN_SENT && c->state != TS_TCP_TIME_WAIT)
-		ts_tcp_send_ctl(ctx, c, TS_F_RST | TS_F_ACK, c->snd_nxt,
-				ctx->tcp.now);
+		ts_tcp_send_rst(ctx, c, TS_STAT_TCP_RST_TX_ABORT, ctx->tcp.now);
 	c->flags |= TS_TCBF_APP_GONE;
 	ts_tcb_free(ctx, c);
 }

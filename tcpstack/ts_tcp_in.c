@@ -276,13 +276,15 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 
 	if (mss == 0) {
 		ts_count(ctx, TS_STAT_TCP_COOKIE_BAD, 1);
-		ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s, tsc);
+		ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s,
+				TS_STAT_TCP_RST_TX_NO_CONN, tsc);
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_NO_CONN);
 		return;
 	}
 	if (!ts_tcp_conn_allowed(ctx, l, s->rip)) {
 		/* The peer thinks it is connected: tell it otherwise. */
-		ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s, tsc);
+		ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s,
+				TS_STAT_TCP_RST_TX_LIMIT, tsc);
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_CONN_LIMIT);
 		return;
 	}
@@ -330,8 +332,24 @@ static void ts_tcp_in_closed(struct ts_ctx *ctx, struct ts_iface *ifc,
 		ts_tcp_cookie_open(ctx, ifc, l, s, tsc);
 		return;
 	}
-	ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s, tsc);
+	ts_tcp_reset_for(ctx, (uint8_t)(ifc - ctx->ifs), s,
+			TS_STAT_TCP_RST_TX_NO_CONN, tsc);
 	ts_drop(ctx, s->m, TS_STAT_DROP_TCP_NO_CONN);
+}
+
+/* Which counter an acceptable RST in synchronized state @p st goes to. */
+static enum ts_stat ts_tcp_rst_rx_why(uint8_t st)
+{
+	switch (st) {
+	case TS_TCP_SYN_RCVD:
+		return TS_STAT_TCP_RST_RX_SYN_RCVD;
+	case TS_TCP_CLOSING:
+	case TS_TCP_LAST_ACK:
+	case TS_TCP_TIME_WAIT:
+		return TS_STAT_TCP_RST_RX_CLOSING;
+	default:
+		return TS_STAT_TCP_RST_RX_OPEN;
+	}
 }
 
 /* RFC 9293 3.10.7.3: our SYN is out, waiting for the SYN-ACK. */
@@ -343,13 +361,15 @@ static void ts_tcp_in_syn_sent(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	if ((s->flags & TS_F_ACK) && !ack_ok) {
 		if (!(s->flags & TS_F_RST))
-			ts_tcp_reset_for(ctx, c->ifidx, s, tsc);
+			ts_tcp_reset_for(ctx, c->ifidx, s,
+					TS_STAT_TCP_RST_TX_BAD_ACK, tsc);
 		ts_drop(ctx, s->m, TS_STAT_DROP_TCP_ACK);
 		return;
 	}
 	if (s->flags & TS_F_RST) {
 		if (ack_ok) {
 			ts_count(ctx, TS_STAT_TCP_RST_RX, 1);
+			ts_count(ctx, TS_STAT_TCP_RST_RX_REFUSED, 1);
 			rte_pktmbuf_free(s->m);
 			ts_tcb_end(ctx, c, TS_TCP_END_REFUSED);
 			return;
@@ -659,7 +679,8 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	if (c->state == TS_TCP_SYN_RCVD) {
 		if (!ts_seq_gt(ack, c->snd_una) || ts_seq_gt(ack, c->snd_max)) {
-			ts_tcp_reset_for(ctx, c->ifidx, s, tsc);
+			ts_tcp_reset_for(ctx, c->ifidx, s,
+					TS_STAT_TCP_RST_TX_BAD_ACK, tsc);
 			ts_drop(ctx, s->m, TS_STAT_DROP_TCP_ACK);
 			return 1;
 		}
@@ -794,6 +815,7 @@ static void ts_tcp_in_synced(struct ts_ctx *ctx, struct ts_tcb *c,
 			return;
 		}
 		ts_count(ctx, TS_STAT_TCP_RST_RX, 1);
+		ts_count(ctx, ts_tcp_rst_rx_why(c->state), 1);
 		rte_pktmbuf_free(s->m);
 		ts_tcb_end(ctx, c, TS_TCP_END_RESET);
 		return;

@@ -322,6 +322,17 @@ void ts_tcp_send_ctl(struct ts_ctx *ctx, struct ts_tcb *c, uint8_t flags,
 	ts_tcp_xmit(ctx, c, seq, flags, 0, 0, tsc);
 }
 
+void ts_tcp_send_rst(struct ts_ctx *ctx, struct ts_tcb *c, enum ts_stat why,
+		uint64_t tsc)
+{
+	/* ts_tcp_emit() counts what left: no mbuf, no RST, no reason. */
+	uint64_t sent = ctx->stats.v[TS_STAT_TCP_RST_TX];
+
+	ts_tcp_xmit(ctx, c, c->snd_nxt, TS_F_RST | TS_F_ACK, 0, 0, tsc);
+	if (ctx->stats.v[TS_STAT_TCP_RST_TX] != sent)
+		ts_count(ctx, why, 1);
+}
+
 void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
 	/* Port full: owed, and sent (one for all) when the list's turn comes. */
@@ -676,7 +687,7 @@ void ts_tcp_resend_first(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 
 /* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
 void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
-		const struct ts_seg *s, uint64_t tsc)
+		const struct ts_seg *s, enum ts_stat why, uint64_t tsc)
 {
 	struct rte_mbuf *m;
 	uint32_t seq = 0, ack = 0;
@@ -697,6 +708,7 @@ void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
 		flags |= TS_F_ACK;
 	}
 	rte_pktmbuf_append(m, sizeof(struct rte_tcp_hdr));
+	ts_count(ctx, why, 1);
 	ts_tcp_emit(ctx, m, ifidx, s->lip, s->rip, s->lport, s->rport, seq, ack,
 			flags, 0, sizeof(struct rte_tcp_hdr), 0, tsc);
 }

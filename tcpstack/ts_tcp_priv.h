@@ -190,8 +190,12 @@ void ts_tcp_send_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED); waits its turn on a full port. */
 void ts_tcp_send_syn(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 void ts_tcp_retransmit(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+/** RST for @p s, which has no connection; counted as sent and under @p why. */
 void ts_tcp_reset_for(struct ts_ctx *ctx, uint8_t ifidx,
-		const struct ts_seg *s, uint64_t tsc);
+		const struct ts_seg *s, enum ts_stat why, uint64_t tsc);
+/** RST on connection @p c, counted as sent and under @p why. */
+void ts_tcp_send_rst(struct ts_ctx *ctx, struct ts_tcb *c, enum ts_stat why,
+		uint64_t tsc);
 void ts_tcp_send_synack_cookie(struct ts_ctx *ctx, uint8_t ifidx,
 		const struct ts_seg *s, uint32_t iss, uint16_t mss,
 		uint64_t tsc);

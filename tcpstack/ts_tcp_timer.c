@@ -171,7 +171,7 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 		conf->syn_retries : conf->retries;
 	if (c->backoff >= limit) {
 		ts_count(ctx, TS_STAT_TCP_TIMEOUT, 1);
-		ts_tcp_send_ctl(ctx, c, TS_F_RST | TS_F_ACK, c->snd_nxt, tsc);
+		ts_tcp_send_rst(ctx, c, TS_STAT_TCP_RST_TX_TIMEOUT, tsc);
 		ts_tcb_end(ctx, c, TS_TCP_END_TIMEOUT);
 		return;
 	}
@@ -188,7 +188,7 @@ static void ts_tcp_keep_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 
 	if (c->keep_probes >= conf->keepalive_probes) {
 		ts_count(ctx, TS_STAT_TCP_TIMEOUT, 1);
-		ts_tcp_send_ctl(ctx, c, TS_F_RST | TS_F_ACK, c->snd_nxt, tsc);
+		ts_tcp_send_rst(ctx, c, TS_STAT_TCP_RST_TX_TIMEOUT, tsc);
 		ts_tcb_end(ctx, c, TS_TCP_END_TIMEOUT);
 		return;
 	}

@@ -80,7 +80,16 @@ _Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
 	X(TCP_RECOVERY_UNDO, "tcp_recoveries_undone", "recoveries undone: timestamps showed no resend was needed") \
 	X(TCP_LOST_RXT, "tcp_lost_retransmits", "resends found lost by SACKs for later data, sent again") \
 	X(TCP_SB_NONE, "tcp_sack_no_scoreboard", "SACK blocks ignored: no free scoreboard (NewReno recovery instead)") \
-	X(TCP_TLP, "tcp_loss_probes", "tail loss probes sent (RFC 8985 7)")
+	X(TCP_TLP, "tcp_loss_probes", "tail loss probes sent (RFC 8985 7)") \
+	X(TCP_RST_RX_REFUSED, "tcp_rst_rcvd_refused", "RSTs received in SYN-SENT: our connect refused") \
+	X(TCP_RST_RX_SYN_RCVD, "tcp_rst_rcvd_syn_rcvd", "RSTs received in SYN-RECEIVED: the peer gave up its handshake") \
+	X(TCP_RST_RX_OPEN, "tcp_rst_rcvd_open", "RSTs received in ESTABLISHED, FIN-WAIT or CLOSE-WAIT: the connection reset") \
+	X(TCP_RST_RX_CLOSING, "tcp_rst_rcvd_closing", "RSTs received in CLOSING, LAST-ACK or TIME-WAIT") \
+	X(TCP_RST_TX_NO_CONN, "tcp_rst_sent_no_conn", "RSTs sent for a segment with no connection or listener, or a SYN cookie that did not check") \
+	X(TCP_RST_TX_BAD_ACK, "tcp_rst_sent_bad_ack", "RSTs sent for an ACK of data never sent, in SYN-SENT or SYN-RECEIVED") \
+	X(TCP_RST_TX_LIMIT, "tcp_rst_sent_limit", "RSTs sent for a SYN cookie's connection over the listener's or source's limit") \
+	X(TCP_RST_TX_ABORT, "tcp_rst_sent_abort", "RSTs sent because the application aborted the connection") \
+	X(TCP_RST_TX_TIMEOUT, "tcp_rst_sent_timeout", "RSTs sent when retransmissions or keepalive probes gave up")
 
 /** Gauges: current values, raised and lowered by the owning worker. */
 #define TS_STATS_GAUGES(X) \

@@ -6,7 +6,9 @@
 # N*M bytes each way; then nothing is left open on wsgw after TIME_WAIT.
 # Then the client's message mode (msg=, depth=: echo round trips, as the
 # memif benchmark runs it): EN connections of EM bytes in 100-byte
-# messages, 8 in flight, every message counted once.
+# messages, 8 in flight, every message counted once. Last, RN connects to
+# a port where Linux has no listener: each refused by Linux's RST, counted
+# as failed and under tcp_rst_rcvd_refused, none sent.
 # TCP_TARGET=kernel runs tcp_transfer.py in the gateway namespace as the
 # client instead, the same work done by the kernel.
 set -u
@@ -62,6 +64,20 @@ else
 		stat_is tcp_client_bytes_verified -eq "$((EN * EM))"
 	gw_stop
 	check "messages: SIGTERM: exit 0" test $? -eq 0
+
+	RN=5
+	tcp_gw_start --tcp-client "$PEER_IP:$((PORT + 1)),conns=$RN,bytes=1000"
+	client_done "$RN"
+	check "refused: tcp_client_conns_failed = $RN" \
+		stat_is tcp_client_conns_failed -eq "$RN"
+	check "refused: tcp_rst_rcvd_refused = $RN" \
+		stat_is tcp_rst_rcvd_refused -eq "$RN"
+	check "refused: every RST taken counted as refused" \
+		stat_is tcp_rst_rcvd -eq "$RN"
+	check "refused: no RST sent" stat_is tcp_rst_sent -eq 0
+	check "refused: nothing left open" tcp_idle 5
+	gw_stop
+	check "refused: SIGTERM: exit 0" test $? -eq 0
 fi
 
 tcp_server_stop

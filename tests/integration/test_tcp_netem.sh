@@ -97,6 +97,8 @@ else
 	# are answered with RST, nothing that had a connection.
 	check "RSTs only for segments without a connection" \
 		test "$(gw_stat tcp_rst_sent)" -le "$(gw_stat drop_tcp_no_conn)"
+	check "every RST sent counted as for no connection" \
+		test "$(gw_stat tcp_rst_sent)" -eq "$(gw_stat tcp_rst_sent_no_conn)"
 	check "no connection timed out" stat_is tcp_timeouts -eq 0
 	check "SACK recoveries" stat_is tcp_sack_recoveries -gt 0
 	check "wsgw still running" kill -0 "$GW_PID"

@@ -209,6 +209,21 @@ static int teardown(void **state)
 	(void)state;
 	cap_free();
 	in_use = (int)rte_mempool_in_use_count(ctx.tcp.tcb_pool);
+	/* Every RST sent or taken is counted under one reason. */
+	if (ctx.stats.v[TS_STAT_TCP_RST_TX] !=
+			ctx.stats.v[TS_STAT_TCP_RST_TX_NO_CONN] +
+			ctx.stats.v[TS_STAT_TCP_RST_TX_BAD_ACK] +
+			ctx.stats.v[TS_STAT_TCP_RST_TX_LIMIT] +
+			ctx.stats.v[TS_STAT_TCP_RST_TX_ABORT] +
+			ctx.stats.v[TS_STAT_TCP_RST_TX_TIMEOUT] ||
+			ctx.stats.v[TS_STAT_TCP_RST_RX] !=
+			ctx.stats.v[TS_STAT_TCP_RST_RX_REFUSED] +
+			ctx.stats.v[TS_STAT_TCP_RST_RX_SYN_RCVD] +
+			ctx.stats.v[TS_STAT_TCP_RST_RX_OPEN] +
+			ctx.stats.v[TS_STAT_TCP_RST_RX_CLOSING]) {
+		print_error("RST counters by reason do not add up\n");
+		in_use = -1;
+	}
 	ts_ctx_free(&ctx);
 	if (in_use != 0 || ctx.stats.v[TS_STAT_TCP_CONNS] != 0)
 		return -1;
@@ -964,6 +979,19 @@ static void test_simultaneous_close(void **state)
  * Simultaneous open (RFC 9293 figure 8): our SYN and the peer's cross;
  * each side answers with SYN-ACK, and the peer's completes our connect().
  */
+/* connect() to the peer's port 8080: the SYN that went out. */
+static struct seg connect_syn(struct ts_tcb **c)
+{
+	struct seg syn;
+
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, c), 0);
+	ts_flush(&ctx);
+	syn = parse(0);
+	cap_free();
+	return syn;
+}
+
 static void test_simultaneous_open(void **state)
 {
 	const uint32_t theirs = 7000;
@@ -971,11 +999,7 @@ static void test_simultaneous_open(void **state)
 	struct seg syn, sa;
 
 	(void)state;
-	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
-			now, &c), 0);
-	ts_flush(&ctx);
-	syn = parse(0);
-	cap_free();
+	syn = connect_syn(&c);
 	/* The peer's own SYN, no ACK: SYN-RECEIVED, our SYN-ACK, same ISS. */
 	send_from(8080, syn.sport, theirs, 0, TS_F_SYN, 65535, NULL, 0, &plain,
 			0);
@@ -1035,6 +1059,7 @@ static void test_rst_rules(void **state)
 	assert_int_equal(n_cap, 0);
 	send_seg(APP, 1001, snd, TS_F_RST, 0, NULL, 0, NULL);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX_OPEN], 1);
 	assert_int_equal(app.closed, 1);
 	assert_int_equal(app.closed_why, TS_TCP_END_RESET);
 	assert_int_equal(n_cap, 0);      /* never answer a RST */
@@ -1126,6 +1151,7 @@ static void test_retransmit_backoff_timeout(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TIMEOUT], 1);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 	assert_true(parse(n_cap - 1).flags & TS_F_RST);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_TIMEOUT], 1);
 }
 
 /* Three duplicate ACKs: the first segment is resent at once. */
@@ -1622,6 +1648,7 @@ static void test_conn_limit_per_ip(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 2);
 	assert_int_equal(n_cap, 1);
 	assert_true(parse(0).flags & TS_F_RST);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_LIMIT], 1);
 	cap_free();
 	/* Completing the half-open one changes nothing; a SYN is dropped. */
 	send_from(50000, APP, 7001, a.seq + 1, TS_F_ACK, 65535, NULL, 0, &plain, 0);
@@ -1653,6 +1680,9 @@ static void test_conn_limit_per_ip(void **state)
 	ts_tcp_abort(&ctx, conn_of(other, 50000));
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 	assert_int_equal(ctx.tcp.srcs.used, 0);
+	/* The one over the limit, then the four aborted (one half-open). */
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_ABORT], 4);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 5);
 }
 
 /* No listener: RST with the sequence numbers RFC 9293 gives. */
@@ -1676,6 +1706,7 @@ static void test_no_listener_reset(void **state)
 	assert_int_equal(n_cap, 0);
 	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_NO_CONN], 3);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_NO_CONN], 2);
 }
 
 /* The goal: at most 256 bytes of stack state per idle connection. */
@@ -1736,6 +1767,7 @@ static void test_synrcvd_bad_ack_reset(void **state)
 	cap_free();
 	send_seg(APP, 1001, sa.seq + 99, TS_F_ACK, 65535, NULL, 0, &plain);
 	assert_true(parse(0).flags & TS_F_RST);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_BAD_ACK], 1);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
 	cap_free();
 	/* The lost SYN-ACK case: the SYN again gets the SYN-ACK again. */
@@ -1747,6 +1779,42 @@ static void test_synrcvd_bad_ack_reset(void **state)
 	step(200000);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 	assert_int_equal(app.accepted, 0);
+}
+
+/* RSTs taken, by the state they end: refused, half-open, closing. */
+static void test_rst_reasons(void **state)
+{
+	struct ts_tcb *c;
+	struct seg syn, fin;
+	uint32_t snd;
+
+	(void)state;
+	/* Our connect refused. */
+	syn = connect_syn(&c);
+	send_from(8080, syn.sport, 0, syn.seq + 1, TS_F_RST | TS_F_ACK, 0,
+			NULL, 0, NULL, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX_REFUSED], 1);
+	assert_int_equal(app.closed_why, TS_TCP_END_REFUSED);
+	/* A half-open connection the peer gives up. */
+	send_from(50100, APP, 5000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	cap_free();
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 1);
+	send_from(50100, APP, 5001, 0, TS_F_RST, 0, NULL, 0, NULL, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX_SYN_RCVD], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_RCVD], 0);
+	assert_int_equal(n_cap, 0);
+	/* LAST-ACK (the echo service closes after the peer), then a RST. */
+	snd = open_conn(ECHO, &plain);
+	send_seg(ECHO, 1001, snd, TS_F_ACK | TS_F_FIN, 65535, NULL, 0, &plain);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_LAST_ACK], 1);
+	fin = parse(n_cap - 1);
+	cap_free();
+	send_seg(ECHO, 1002, fin.seq, TS_F_RST, 0, NULL, 0, NULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX_CLOSING], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX_OPEN], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_RX], 3);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1785,6 +1853,7 @@ int main(void)
 		T(test_connect_from),
 		T(test_port_range),
 		T(test_synrcvd_bad_ack_reset),
+		T(test_rst_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
