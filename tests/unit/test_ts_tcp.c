@@ -1607,10 +1607,18 @@ static void two_per_ip(struct ts_conf *c)
 	c->tcp.max_conns_per_ip = 2;
 }
 
+static struct ts_tcb *conn_to(uint32_t ip, uint16_t port, uint16_t lport)
+{
+	struct ts_tcb *c = ts_flow_find(&ctx, ts_flow_hash(ip, OUR_IP, port,
+				lport), ip, OUR_IP, port, lport);
+
+	assert_non_null(c);
+	return c;
+}
+
 static struct ts_tcb *conn_of(uint32_t ip, uint16_t port)
 {
-	return ts_flow_find(&ctx, ts_flow_hash(ip, OUR_IP, port, APP), ip,
-			OUR_IP, port, APP);
+	return conn_to(ip, port, APP);
 }
 
 /*
@@ -1683,6 +1691,62 @@ static void test_conn_limit_per_ip(void **state)
 	/* The one over the limit, then the four aborted (one half-open). */
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_ABORT], 4);
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 5);
+}
+
+static void two_per_listener(struct ts_conf *c)
+{
+	c->tcp.max_conns_per_listener = 2;
+}
+
+/* A handshake from the peer's port @p sport to @p dport: 0 when made. */
+static int handshake_from(uint16_t sport, uint16_t dport)
+{
+	struct seg sa;
+
+	send_from(sport, dport, 3000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	if (n_cap != 1)
+		return -1;
+	sa = parse(0);
+	cap_free();
+	send_from(sport, dport, 3001, sa.seq + 1, TS_F_ACK, 65535, NULL, 0,
+			&plain, 0);
+	return 0;
+}
+
+/* Two connections per listener: the third SYN is dropped unanswered,
+ * another listener is not affected, and a closed one makes room. */
+static void test_conn_limit_per_listener(void **state)
+{
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(two_per_listener), 0);
+	assert_int_equal(handshake_from(51000, APP), 0);
+	assert_int_equal(handshake_from(51001, APP), 0);
+	assert_int_equal(app.accepted, 2);
+	assert_int_equal(handshake_from(51002, APP), -1);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 2);
+	/* Its ACK finds no connection: a RST, as for any stray segment. */
+	cap_free();
+	assert_int_equal(handshake_from(51003, ECHO), 0);
+	assert_int_equal(handshake_from(51004, ECHO), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 4);
+	/* Half-open ones count too: the third SYN to ECHO is dropped. */
+	send_from(51005, ECHO, 3000, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(n_cap, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 2);
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 51000));
+	ts_flush(&ctx);
+	cap_free();
+	assert_int_equal(handshake_from(51006, APP), 0);
+	assert_int_equal(app.accepted, 3);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 4);
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 51001));
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 51006));
+	ts_tcp_abort(&ctx, conn_to(PEER_IP, 51003, ECHO));
+	ts_tcp_abort(&ctx, conn_to(PEER_IP, 51004, ECHO));
+	ts_flush(&ctx);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 }
 
 /* No listener: RST with the sequence numbers RFC 9293 gives. */
@@ -1854,6 +1918,7 @@ int main(void)
 		T(test_port_range),
 		T(test_synrcvd_bad_ack_reset),
 		T(test_rst_reasons),
+		T(test_conn_limit_per_listener),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
