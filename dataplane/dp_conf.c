@@ -86,6 +86,8 @@ static const struct dp_key dp_keys[] = {
 	     "highest ephemeral port of connections we open"),
 	DP_U("tcp", "time_wait_ms", 0, 240000, ts.tcp.time_wait_ms,
 	     "how long a connection stays in TIME-WAIT"),
+	DP_U("tcp", "time_wait_reuse_ms", 0, 240000, ts.tcp.time_wait_reuse_ms,
+	     "age in TIME-WAIT after which a connect may take the port (0: never)"),
 	DP_U("tcp", "rto_min_ms", 1, 60000, ts.tcp.rto_min_ms,
 	     "smallest retransmission timeout"),
 	DP_U("tcp", "rto_max_ms", 100, 600000, ts.tcp.rto_max_ms,

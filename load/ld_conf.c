@@ -57,6 +57,7 @@ void ld_conf_defaults(struct ld_conf *c)
 	snprintf(c->stats_sock, sizeof(c->stats_sock), "%s",
 			"/run/wsgw/load.sock");
 	c->time_wait_ms = 0;
+	c->time_wait_reuse_ms = 1000;
 	c->seed = 1;
 }
 
@@ -508,6 +509,8 @@ static const char ld_usage[] =
 "  --stats-sock PATH           statistics socket (default /run/wsgw/load.sock)\n"
 "  --mbufs N                   mbufs per NUMA socket (default: sized)\n"
 "  --time-wait MS              our TIME-WAIT (default 0: ports reused at once)\n"
+"  --time-wait-reuse MS        a port in TIME-WAIT this long, with timestamps,\n"
+"                              may be reused (default 1000; 0: never)\n"
 "  --src-ports LO-HI           source ports of our connections, per source\n"
 "                              address (default 32768-60999)\n"
 "  --seed N                    seed of masks and handshake keys (default 1)\n"
@@ -520,7 +523,7 @@ enum ld_opt {
 	LD_OPT_DRAIN, LD_OPT_SETTLE, LD_OPT_PING, LD_OPT_PUBLISHERS,
 	LD_OPT_PUB_PATH, LD_OPT_SUB_PATH, LD_OPT_RAW, LD_OPT_MAX_ERRORS,
 	LD_OPT_JSON, LD_OPT_PLOT, LD_OPT_STATS_SOCK, LD_OPT_MBUFS,
-	LD_OPT_TIME_WAIT, LD_OPT_SRC_PORTS, LD_OPT_SEED, LD_OPT_HELP, LD_OPT_VERSION,
+	LD_OPT_TIME_WAIT, LD_OPT_TIME_WAIT_REUSE, LD_OPT_SRC_PORTS, LD_OPT_SEED, LD_OPT_HELP, LD_OPT_VERSION,
 };
 
 static const struct option ld_options[] = {
@@ -556,6 +559,7 @@ static const struct option ld_options[] = {
 	{ "stats-sock", required_argument, NULL, LD_OPT_STATS_SOCK },
 	{ "mbufs", required_argument, NULL, LD_OPT_MBUFS },
 	{ "time-wait", required_argument, NULL, LD_OPT_TIME_WAIT },
+	{ "time-wait-reuse", required_argument, NULL, LD_OPT_TIME_WAIT_REUSE },
 	{ "src-ports", required_argument, NULL, LD_OPT_SRC_PORTS },
 	{ "seed", required_argument, NULL, LD_OPT_SEED },
 	{ "help", no_argument, NULL, LD_OPT_HELP },
@@ -702,6 +706,9 @@ static int ld_opt_out(struct ld_conf *c, int opt, const char *arg,
 	case LD_OPT_TIME_WAIT:
 		return ld_num_u32("--time-wait", arg, 0, 600000, &c->time_wait_ms,
 				err, len);
+	case LD_OPT_TIME_WAIT_REUSE:
+		return ld_num_u32("--time-wait-reuse", arg, 0, 600000,
+				&c->time_wait_reuse_ms, err, len);
 	case LD_OPT_SEED:
 		return ld_num_u32("--seed", arg, 0, UINT32_MAX, &c->seed, err, len);
 	}

@@ -79,6 +79,7 @@ static void ld_dp_conf(void)
 	snprintf(d->stats_sock, sizeof(d->stats_sock), "%s", cf->stats_sock);
 	d->mbufs = cf->mbufs;
 	d->ts.tcp.time_wait_ms = cf->time_wait_ms;
+	d->ts.tcp.time_wait_reuse_ms = cf->time_wait_reuse_ms;
 	if (cf->port_lo != 0) {
 		d->ts.tcp.port_lo = cf->port_lo;
 		d->ts.tcp.port_hi = cf->port_hi;

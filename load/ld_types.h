@@ -109,6 +109,7 @@ struct ld_conf {
 	char stats_sock[108];
 	uint32_t mbufs;             /**< 0: the dataplane's sizing */
 	uint32_t time_wait_ms;
+	uint32_t time_wait_reuse_ms; /**< tcp.time_wait_reuse_ms */
 	uint16_t port_lo;            /**< --src-ports; 0: the stack's range */
 	uint16_t port_hi;
 	uint32_t seed;

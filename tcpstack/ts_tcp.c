@@ -56,6 +56,7 @@ void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 	c->sndbuf = 64 * 1024;
 	c->rcvbuf = 64 * 1024;
 	c->time_wait_ms = 60000;
+	c->time_wait_reuse_ms = 1000;   /* as Linux: a second */
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 120000;
 	c->keepalive_ms = 0;
@@ -567,9 +568,48 @@ int ts_tcp_listen(struct ts_ctx *ctx, uint8_t ifidx, uint16_t port,
 	return 0;
 }
 
-/* An ephemeral port whose flow to dst:dport this worker owns. */
+/*
+ * A connection in TIME-WAIT that a connect may replace (Linux's
+ * tcp_twsk_unique with tcp_tw_reuse): it used timestamps, so the peer's
+ * PAWS tells the new connection's segments from the old one's (ours come
+ * from the same clock, later); it has been there time_wait_reuse_ms; and
+ * its last ACK is not still waiting for a full port.
+ */
+static int ts_tcp_tw_replaceable(const struct ts_ctx *ctx,
+		const struct ts_tcb *c, uint64_t tsc)
+{
+	const struct ts_tcp_conf *conf = &ctx->tcp.conf;
+	uint32_t since = c->t_rexmt - conf->time_wait_ms;
+
+	return c->state == TS_TCP_TIME_WAIT && (c->flags & TS_TCBF_TS) &&
+		c->backoff == 0 && conf->time_wait_reuse_ms != 0 &&
+		(int32_t)(ts_tick(ctx, tsc) - since) >=
+		(int32_t)conf->time_wait_reuse_ms;
+}
+
+/*
+ * End TIME-WAIT connection @p c for a connect that takes its port. It
+ * leaves TIME-WAIT first, so that a connect made from the application's
+ * closed callback passes it by. @return its snd_nxt.
+ */
+static uint32_t ts_tcp_tw_replace(struct ts_ctx *ctx, struct ts_tcb *c)
+{
+	uint32_t nxt = c->snd_nxt;
+
+	ts_count(ctx, TS_STAT_TCP_TW_REUSE_CONNECT, 1);
+	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);
+	ts_tcb_end(ctx, c, TS_TCP_END_OK);
+	return nxt;
+}
+
+/*
+ * An ephemeral port whose flow to dst:dport this worker owns, free or
+ * taken from a replaceable TIME-WAIT connection (then *tw_nxt is set to
+ * that one's snd_nxt and *tw to 1).
+ */
 static uint16_t ts_tcp_pick_port(struct ts_ctx *ctx, uint32_t lip,
-		uint32_t dst, uint16_t dport)
+		uint32_t dst, uint16_t dport, uint64_t tsc, int *tw,
+		uint32_t *tw_nxt)
 {
 	const uint32_t range = (uint32_t)ctx->tcp.conf.port_hi -
 		ctx->tcp.conf.port_lo + 1;
@@ -579,10 +619,19 @@ static uint16_t ts_tcp_pick_port(struct ts_ctx *ctx, uint32_t lip,
 		uint16_t port = (uint16_t)(ctx->tcp.conf.port_lo +
 				ctx->tcp.next_port);
 		uint32_t h = ts_flow_hash(dst, lip, dport, port);
+		struct ts_tcb *o;
 
 		ctx->tcp.next_port = (uint16_t)((ctx->tcp.next_port + 1u) % range);
-		if (ts_owner(ctx, h) == ctx->worker_id &&
-				ts_flow_find(ctx, h, dst, lip, dport, port) == NULL) {
+		if (ts_owner(ctx, h) != ctx->worker_id)
+			continue;
+		o = ts_flow_find(ctx, h, dst, lip, dport, port);
+		if (o != NULL && ts_tcp_tw_replaceable(ctx, o, tsc)) {
+			*tw_nxt = ts_tcp_tw_replace(ctx, o);
+			/* The callback may have connected on this very port. */
+			o = ts_flow_find(ctx, h, dst, lip, dport, port);
+			*tw = o == NULL;
+		}
+		if (o == NULL) {
 			/* The next search most likely starts with the same
 			 * destination: its first slot, on the way. */
 			h = ts_flow_hash(dst, lip, dport, (uint16_t)(
@@ -611,13 +660,15 @@ int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
 {
 	struct ts_iface *ifc = &ctx->ifs[ifidx];
 	struct ts_seg s = { 0 };
+	uint32_t tw_nxt = 0;
 	uint16_t lport;
 	struct ts_tcb *c;
+	int tw = 0;
 
 	if (ifidx >= ctx->n_ifs || dport == 0 || !ts_ip_ours(ifc, src) ||
 			(!ts_ip_on_link(ifc, dst) && ifc->conf.gateway == 0))
 		return -TS_ERR_INVAL;
-	lport = ts_tcp_pick_port(ctx, src, dst, dport);
+	lport = ts_tcp_pick_port(ctx, src, dst, dport, tsc, &tw, &tw_nxt);
 	if (lport == 0)
 		return -TS_ERR_FULL;
 	c = ts_tcb_new(ctx, ifidx, src, dst, lport, dport);
@@ -631,7 +682,8 @@ int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
 	s.lip = c->lip;
 	s.rport = dport;
 	s.lport = lport;
-	c->iss = ts_tcp_new_iss(ctx, &s);
+	/* After a TIME-WAIT one, past its sequence space (as Linux). */
+	c->iss = tw ? tw_nxt + 65535 + 2 : ts_tcp_new_iss(ctx, &s);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->mss = ctx->tcp.conf.mss;
 	ts_tcb_set_state(ctx, c, TS_TCP_SYN_SENT);

@@ -132,6 +132,12 @@ struct ts_tcp_conf {
 	uint32_t sndbuf;           /**< bytes queued to send per connection */
 	uint32_t rcvbuf;           /**< receive window, bytes */
 	uint32_t time_wait_ms;
+	/**
+	 * A connect may take a port whose connection to the same destination
+	 * has been in TIME-WAIT this long, when that one used timestamps
+	 * (Linux's tcp_tw_reuse); 0: never.
+	 */
+	uint32_t time_wait_reuse_ms;
 	uint32_t rto_min_ms;
 	uint32_t rto_max_ms;
 	uint32_t keepalive_ms;     /**< idle before probing; 0: off */

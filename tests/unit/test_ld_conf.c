@@ -148,6 +148,8 @@ static void test_defaults(void **state)
 	assert_int_equal(conf.max_errors, 0);
 	assert_string_equal(conf.pub_path, "/echo");
 	assert_string_equal(conf.sub_path, "/echo");
+	assert_int_equal(conf.time_wait_ms, 0);
+	assert_int_equal(conf.time_wait_reuse_ms, 1000);
 }
 
 static void test_every_option(void **state)
@@ -166,7 +168,8 @@ static void test_every_option(void **state)
 				"--max-errors", "7", "--json", "/tmp/r.json",
 				"--plot", "/tmp/r.png", "-q", "--stats-sock",
 				"/tmp/l.sock", "--mbufs", "65536", "--time-wait",
-				"100", "--seed", "42", NULL), 0);
+				"100", "--time-wait-reuse", "0", "--seed", "42",
+				NULL), 0);
 	assert_int_equal(conf.dst, 0x0a010203);
 	assert_int_equal(conf.dport, 9000);
 	assert_string_equal(conf.path, "/x?y");
@@ -201,6 +204,7 @@ static void test_every_option(void **state)
 	assert_string_equal(conf.stats_sock, "/tmp/l.sock");
 	assert_int_equal(conf.mbufs, 65536);
 	assert_int_equal(conf.time_wait_ms, 100);
+	assert_int_equal(conf.time_wait_reuse_ms, 0);
 	assert_int_equal(conf.seed, 42);
 	/* Scenario defaults: pubsub settles and has a rate of its own. */
 	assert_int_equal(parse("-s", "pubsub", "-c", "3",
@@ -307,7 +311,7 @@ static void test_help(void **state)
 		"--drain", "--settle", "--ping-interval", "--publishers",
 		"--pub-path", "--sub-path", "--raw", "--max-errors", "--json",
 		"--plot", "--quiet", "--stats-sock", "--mbufs", "--time-wait",
-		"--seed", "--help", "--version" };
+		"--time-wait-reuse", "--seed", "--help", "--version" };
 	char text[8192];
 	char *argv[] = { "wsgw-load", "--help", NULL };
 	FILE *out = fmemopen(text, sizeof(text), "w");

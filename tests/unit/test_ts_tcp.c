@@ -1881,6 +1881,104 @@ static void test_rst_reasons(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX], 0);
 }
 
+static void one_port_long_tw(struct ts_conf *c)
+{
+	one_port(c);
+	c->tcp.time_wait_ms = 60000;
+}
+
+static void one_port_no_reuse(struct ts_conf *c)
+{
+	one_port_long_tw(c);
+	c->tcp.time_wait_reuse_ms = 0;
+}
+
+/* Our connection from the one port, closed by us first: TIME-WAIT.
+ * @return our snd_nxt at the end. */
+static uint32_t active_to_time_wait(const struct opts *o)
+{
+	struct ts_tcb *c;
+	struct seg syn = connect_syn(&c), fin;
+
+	send_from(8080, syn.sport, 7000, syn.seq + 1, TS_F_SYN | TS_F_ACK,
+			65535, NULL, 0, o, 0);
+	cap_free();
+	ts_tcp_shutdown(&ctx, c);
+	ts_flush(&ctx);
+	fin = parse(0);
+	assert_true(fin.flags & TS_F_FIN);
+	cap_free();
+	send_from(8080, syn.sport, 7001, fin.seq + 1, TS_F_ACK | TS_F_FIN,
+			65535, NULL, 0, o, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 1);
+	cap_free();
+	return fin.seq + 1;
+}
+
+/*
+ * A connect takes a port held in TIME-WAIT once that connection has been
+ * there time_wait_reuse_ms, when it used timestamps; its SYN starts past
+ * the old sequence space. Not before, not without timestamps, not when
+ * turned off.
+ */
+static void test_time_wait_reuse_connect(void **state)
+{
+	static const struct opts ts_on = { .mss = 1460, .ws = -1, .ts = 1,
+		.tsval = 100 };
+	struct ts_tcb *c;
+	struct seg syn;
+	uint32_t nxt;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(one_port_long_tw), 0);
+	nxt = active_to_time_wait(&ts_on);
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), -TS_ERR_FULL);
+	step(999);
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), -TS_ERR_FULL);
+	assert_int_equal(app.closed, 0);
+	step(1);
+	syn = connect_syn(&c);
+	assert_int_equal(syn.flags, TS_F_SYN);
+	assert_int_equal(syn.sport, 40000);
+	assert_int_equal(syn.seq, nxt + 65535 + 2);
+	assert_true(syn.opt.has_ts);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TW_REUSE_CONNECT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_SYN_SENT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 1);
+	/* The old connection's end, told once. */
+	assert_int_equal(app.closed, 1);
+	assert_int_equal(app.closed_why, TS_TCP_END_OK);
+	ts_tcp_abort(&ctx, c);
+
+	/* No timestamps: the port waits out TIME-WAIT. */
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(one_port_long_tw), 0);
+	active_to_time_wait(&plain);
+	step(2000);
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), -TS_ERR_FULL);
+	step(60000);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_ST_TIME_WAIT], 0);
+	connect_syn(&c);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TW_REUSE_CONNECT], 0);
+	ts_tcp_abort(&ctx, c);
+
+	/* Turned off. */
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(one_port_no_reuse), 0);
+	active_to_time_wait(&ts_on);
+	step(2000);
+	assert_int_equal(ts_tcp_connect(&ctx, 0, PEER_IP, 8080, &app_ops, NULL,
+			now, &c), -TS_ERR_FULL);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TW_REUSE_CONNECT], 0);
+	step(60000);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1919,6 +2017,7 @@ int main(void)
 		T(test_synrcvd_bad_ack_reset),
 		T(test_rst_reasons),
 		T(test_conn_limit_per_listener),
+		T(test_time_wait_reuse_connect),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
