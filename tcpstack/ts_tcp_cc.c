@@ -57,10 +57,16 @@ static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
 		c->cwnd += c->mss;
 		return;
 	}
+	/*
+	 * Appropriate byte counting (RFC 3465, L = 2 segments): a delayed ACK
+	 * for two segments grows the window as two ACKs would, so that
+	 * congestion avoidance adds a segment per round trip, not half one.
+	 */
 	if (c->cwnd < c->ssthresh)
-		c->cwnd += RTE_MIN(acked, (uint32_t)c->mss);
+		c->cwnd += RTE_MIN(acked, 2u * c->mss);
 	else
-		c->cwnd += RTE_MAX(1u, (uint32_t)c->mss * c->mss / c->cwnd);
+		c->cwnd += RTE_MAX(1u, (uint32_t)((uint64_t)c->mss *
+				RTE_MIN(acked, 2u * c->mss) / c->cwnd));
 }
 
 static void newreno_dupack(struct ts_ctx *ctx, struct ts_tcb *c,
@@ -74,9 +80,13 @@ static void newreno_dupack(struct ts_ctx *ctx, struct ts_tcb *c,
 	if (++c->dupacks < TS_TCP_DUPACK_THRESH)
 		return;
 	if (c->sb != 0) {
-		/* RFC 6675 5: the pipe, not inflation, paces what follows. */
-		if (ts_cc_may_recover(c))
-			ts_sb_recovery_start(ctx, c);
+		/*
+		 * RFC 6675 5: the pipe, not inflation, paces what follows.
+		 * Once reordering has been seen, the reorder timer rather than
+		 * a count of duplicates says when (RFC 8985 6.2).
+		 */
+		if (ts_cc_may_recover(c) && !(c->reo & TS_REO_STEPS))
+			ts_sb_recovery_start(ctx, c, 1);
 		return;
 	}
 	/* RFC 6582 step 2: only when this loss is past the last recovery. */

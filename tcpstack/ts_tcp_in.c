@@ -758,9 +758,11 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 	/* RFC 6675 5: a hole at SND.UNA with enough sacked above is lost. */
 	if (c->sb != 0 && !(c->flags & TS_TCBF_RECOVERY) &&
 			ts_cc_may_recover(c) && ts_sb_lost_at_una(ctx, c)) {
-		ts_sb_recovery_start(ctx, c);
+		ts_sb_recovery_start(ctx, c, 1);
 		ts_tcp_pend(ctx, c);
 	}
+	if (c->sb != 0)
+		ts_sb_reo_check(ctx, c, tsc);
 	/* Window update (3.10.7.4 fifth step, SND.WL1/WL2 rule). */
 	if (ts_seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq &&
 			ts_seq_le(c->snd_wl2, ack))) {

@@ -386,7 +386,7 @@ void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
 	uint32_t rto = RTE_MIN(c->rto << c->backoff, ctx->tcp.conf.rto_max_ms);
 
-	c->flags &= (uint16_t)~TS_TCBF_PTO;
+	c->flags &= (uint16_t)~(TS_TCBF_PTO | TS_TCBF_REO);
 	if (ts_tcp_tlp_ok(c)) {
 		/* PTO = 2 SRTT; with one segment out, room for a delayed ACK. */
 		uint32_t pto = 2 * c->srtt_us / 1000 + 2;

@@ -232,9 +232,19 @@ void ts_sb_update(struct ts_ctx *ctx, struct ts_tcb *c,
 void ts_sb_acked(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t old_una,
 		const struct ts_seg *s);
 int ts_sb_lost_at_una(const struct ts_ctx *ctx, const struct ts_tcb *c);
-void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c);
+/** Enter a SACK recovery; @p reduce: halve the window (not after an RTO). */
+void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c, int reduce);
 void ts_sb_recovery_end(struct ts_ctx *ctx, struct ts_tcb *c);
 uint32_t ts_sb_pipe(const struct ts_ctx *ctx, const struct ts_tcb *c);
+/**
+ * After an ACK: set the reorder timer when sacked data sent after a hole
+ * came (RFC 8985 6.2), keep it while that hole stays, drop it when none.
+ */
+void ts_sb_reo_check(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+/** The reorder timer fired: the hole still there is lost, and resent. */
+void ts_sb_reo_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
+/** ts_tcb reo: reordering window steps; the bits above count recoveries. */
+#define TS_REO_STEPS 3
 /** The next hole to resend (RFC 6675 NextSeg rules 1 and 3): 0 or 1. */
 int ts_sb_next_hole(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t seg, uint32_t *seq, uint32_t *len);

@@ -2,11 +2,15 @@
  * @file
  * SACK-based loss recovery (RFC 6675): the scoreboard of what the peer
  * holds above SND.UNA, the pipe, NextSeg, lost-retransmission detection
- * and the undo of a recovery that timestamps prove spurious (RFC 3522).
+ * the undo of a recovery that timestamps prove spurious (RFC 3522), and
+ * RACK's reorder timer (RFC 8985 6.2): a hole is lost once data sent
+ * after it has been sacked for a reordering window, however few segments
+ * that data is.
  *
  * ts_tcp_in_ack -> ts_sb_acked (cumulative part) -> ts_sb_update (SACK
- *   blocks) -> ts_sb_lost_at_una -> ts_sb_recovery_start
+ *   blocks) -> ts_sb_lost_at_una -> ts_sb_recovery_start -> ts_sb_reo_check
  * ts_tcp_output -> ts_sb_pipe / ts_sb_next_hole / ts_sb_rescue
+ * ts_tcp_timers -> ts_sb_reo_fire
  *
  * A scoreboard is not part of the connection block: it comes from the
  * worker's pool with the first SACK block and goes back once nothing
@@ -70,6 +74,7 @@ static struct ts_sb *ts_sb_get(struct ts_ctx *ctx, struct ts_tcb *c)
 	c->sb = p->free[--p->n_free];
 	sb = &p->blocks[c->sb - 1];
 	memset(sb, 0, sizeof(*sb));
+	sb->lost_to = c->snd_una;
 	return sb;
 }
 
@@ -168,8 +173,12 @@ static int ts_sb_is_lost(const struct ts_tcb *c, uint32_t bytes_above,
 {
 	uint32_t t = ts_sb_thresh(c);
 
-	return ranges_above >= t || bytes_above > (t - 1) * (uint32_t)c->mss ||
-		(ranges_above > 0 && (c->flags & TS_TCBF_TLP_SENT));
+	if (ranges_above > 0 && (c->flags & TS_TCBF_TLP_SENT))
+		return 1;
+	/* Reordering seen: time decides (the reorder timer), not counts. */
+	if (c->reo & TS_REO_STEPS)
+		return 0;
+	return ranges_above >= t || bytes_above > (t - 1) * (uint32_t)c->mss;
 }
 
 /*
@@ -225,6 +234,8 @@ void ts_sb_acked(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t old_una,
 	if (sb == NULL)
 		return;
 	ts_sb_trim(sb, c->snd_una);
+	if (ts_seq_lt(sb->lost_to, c->snd_una))
+		sb->lost_to = c->snd_una;
 	/*
 	 * RFC 3522: an ACK for resent bytes that echoes a timestamp from
 	 * before the first resend was for the original, so far no resend
@@ -248,19 +259,23 @@ int ts_sb_lost_at_una(const struct ts_ctx *ctx, const struct ts_tcb *c)
 		return 0;
 	if (sb->r[0][0] == c->snd_una)
 		return 0;                /* no hole at SND.UNA */
+	if (ts_seq_lt(c->snd_una, sb->lost_to))
+		return 1;
 	bytes = ts_sb_bytes_above(sb, c->snd_una, &ranges);
 	return ts_sb_is_lost(c, bytes, ranges);
 }
 
-void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c)
+void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c, int reduce)
 {
 	struct ts_sb *sb = ts_sb_of(ctx, c);
 	uint32_t flight = c->snd_max - c->snd_una;
 
 	sb->prior_cwnd = c->cwnd;
 	sb->prior_ssthresh = c->ssthresh;
-	c->ssthresh = RTE_MAX(flight / 2, 2u * c->mss);
-	c->cwnd = c->ssthresh;
+	if (reduce) {
+		c->ssthresh = RTE_MAX(flight / 2, 2u * c->mss);
+		c->cwnd = c->ssthresh;
+	}
 	c->recover = c->snd_max;
 	c->flags |= TS_TCBF_RECOVERY | TS_TCBF_SACK_REC;
 	sb->high_rxt = c->snd_una;
@@ -281,6 +296,14 @@ void ts_sb_recovery_end(struct ts_ctx *ctx, struct ts_tcb *c)
 		c->cwnd = RTE_MAX(c->cwnd, sb->prior_cwnd);
 		c->ssthresh = RTE_MAX(c->ssthresh, sb->prior_ssthresh);
 		ts_count(ctx, TS_STAT_TCP_RECOVERY_UNDO, 1);
+		/* Reordering fooled us: a wider window (RFC 8985 6.2.4). */
+		c->reo = (uint8_t)RTE_MIN((c->reo & TS_REO_STEPS) + 1,
+				TS_REO_STEPS);
+	} else if ((c->reo & TS_REO_STEPS) != 0) {
+		/* Sixteen recoveries without: back to the narrowest. */
+		c->reo = (uint8_t)(c->reo + TS_REO_STEPS + 1);
+		if (c->reo >> 2 >= 16)
+			c->reo = 0;
 	}
 	if (sb->n == 0)
 		ts_sb_release(ctx, c);
@@ -306,7 +329,8 @@ uint32_t ts_sb_pipe(const struct ts_ctx *ctx, const struct ts_tcb *c)
 		}
 		if (!ts_seq_lt(lo, hi))
 			continue;
-		if (!ts_sb_is_lost(c, above, ranges))
+		if (!ts_seq_lt(lo, sb->lost_to) &&
+				!ts_sb_is_lost(c, above, ranges))
 			pipe += hi - lo;
 		if (ts_seq_gt(sb->high_rxt, lo))
 			pipe += (ts_seq_lt(sb->high_rxt, hi) ? sb->high_rxt : hi) -
@@ -332,8 +356,9 @@ static int ts_sb_hole(const struct ts_sb *sb, const struct ts_tcb *c,
 
 		if (ts_seq_gt(sb->high_rxt, lo))
 			lo = sb->high_rxt;
-		if (ts_seq_lt(lo, hi) &&
-				(!lost_only || ts_sb_is_lost(c, above, ranges))) {
+		if (ts_seq_lt(lo, hi) && (!lost_only ||
+				ts_seq_lt(lo, sb->lost_to) ||
+				ts_sb_is_lost(c, above, ranges))) {
 			*seq = lo;
 			*len = RTE_MIN(hi - lo, seg);
 			return 1;
@@ -397,4 +422,132 @@ uint32_t ts_sb_gap(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		if (ts_seq_gt(sb->r[i][0], seq))
 			return sb->r[i][0] - seq;
 	return UINT32_MAX;
+}
+
+/* The first unsacked byte from @p seq on, when sacked data lies above it. */
+static int ts_sb_first_hole(const struct ts_sb *sb, uint32_t seq,
+		uint32_t *hole)
+{
+	for (uint32_t i = 0; i < sb->n; i++) {
+		if (ts_seq_lt(seq, sb->r[i][0])) {
+			*hole = seq;
+			return 1;
+		}
+		if (ts_seq_lt(seq, sb->r[i][1]))
+			seq = sb->r[i][1];
+	}
+	return 0;
+}
+
+/*
+ * Where sacked data must lie for a hole at @p hole to have been sent
+ * before it: the hole itself, unless it went again since. A resend in
+ * this recovery went before snd_max passed rxt_end; after a timeout,
+ * whatever went again went before snd_max passed recover.
+ */
+static uint32_t ts_sb_sent_after(const struct ts_sb *sb,
+		const struct ts_tcb *c, uint32_t hole)
+{
+	if (c->flags & TS_TCBF_SACK_REC) {
+		if (ts_seq_gt(sb->high_rxt, hole))
+			return ts_seq_gt(sb->rxt_end, hole) ? sb->rxt_end : hole;
+		return hole;
+	}
+	if (!(c->flags & TS_TCBF_RECOVERY) && !ts_cc_may_recover(c) &&
+			ts_seq_gt(c->recover, hole))
+		return c->recover;
+	return hole;
+}
+
+/* RFC 8985 6.2: the reordering window, a quarter SRTT per step. */
+static uint32_t ts_sb_reo_wnd(const struct ts_tcb *c)
+{
+	uint32_t us = c->srtt_us / 4 * ((c->reo & TS_REO_STEPS) + 1u);
+
+	return (RTE_MIN(us, c->srtt_us) + 999) / 1000;
+}
+
+/*
+ * The hole the reorder timer watches: the first one, unless it is already
+ * lost and waits to be resent; then the first past what is lost.
+ */
+static int ts_sb_reo_hole(const struct ts_sb *sb, const struct ts_tcb *c,
+		uint32_t *hole)
+{
+	if (!ts_sb_first_hole(sb, c->snd_una, hole))
+		return 0;
+	if (!ts_seq_lt(*hole, sb->lost_to) || ((c->flags & TS_TCBF_SACK_REC) &&
+			ts_seq_gt(sb->high_rxt, *hole)))
+		return 1;
+	return ts_sb_first_hole(sb, sb->lost_to, hole);
+}
+
+void ts_sb_reo_check(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	struct ts_sb *sb = ts_sb_of(ctx, c);
+	uint32_t hole, top, now;
+
+	if (sb == NULL)
+		return;
+	/* Not while a timeout's resends are still under way (go back N). */
+	if (sb->n == 0 || c->srtt_us == 0 || c->snd_nxt != c->snd_max ||
+			((c->flags & TS_TCBF_RECOVERY) &&
+			 !(c->flags & TS_TCBF_SACK_REC)) ||
+			!ts_sb_reo_hole(sb, c, &hole)) {
+		sb->reo_tick = 0;
+		return;
+	}
+	top = sb->r[sb->n - 1][1];
+	now = ts_tick(ctx, tsc);
+	/*
+	 * The timer runs on while its hole stays and what was sacked when it
+	 * was set still went after the hole's last send; else it starts anew.
+	 */
+	if (sb->reo_tick == 0 || !ts_seq_lt(hole, sb->reo_seq) ||
+			!ts_seq_gt(sb->reo_seq, ts_sb_sent_after(sb, c, hole))) {
+		if (!ts_seq_gt(top, ts_sb_sent_after(sb, c, hole))) {
+			sb->reo_tick = 0;
+			return;
+		}
+		sb->reo_seq = top;
+		sb->reo_tick = now + ts_sb_reo_wnd(c);
+	} else if ((int32_t)(sb->reo_tick - now) <= 0) {
+		/* Its deadline passed while another held t_rexmt: soon, then. */
+		sb->reo_tick = now + 1;
+	}
+	if (sb->reo_tick == 0)
+		sb->reo_tick = 1;            /* 0 means none */
+	if (c->t_rexmt == 0 || (int32_t)(sb->reo_tick - c->t_rexmt) < 0) {
+		c->t_rexmt = sb->reo_tick;
+		c->flags = (uint16_t)((c->flags & ~TS_TCBF_PTO) | TS_TCBF_REO);
+		ts_tcb_timer_update(ctx, c);
+	}
+}
+
+void ts_sb_reo_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
+{
+	struct ts_sb *sb = ts_sb_of(ctx, c);
+	uint32_t hole;
+
+	if (sb == NULL || sb->reo_tick == 0)
+		return;
+	sb->reo_tick = 0;
+	/* The hole must still be there, and not resent since the SACK. */
+	if (c->snd_nxt != c->snd_max || !ts_sb_reo_hole(sb, c, &hole) ||
+			!ts_seq_lt(hole, sb->reo_seq) ||
+			!ts_seq_gt(sb->reo_seq, ts_sb_sent_after(sb, c, hole)))
+		return;
+	ts_count(ctx, TS_STAT_TCP_REO_LOST, 1);
+	if (ts_seq_gt(sb->reo_seq, sb->lost_to))
+		sb->lost_to = sb->reo_seq;
+	if (!(c->flags & TS_TCBF_RECOVERY)) {
+		/* After a timeout the window is already down: no second cut. */
+		ts_sb_recovery_start(ctx, c, ts_cc_may_recover(c));
+	} else if (ts_seq_gt(sb->high_rxt, hole)) {
+		/* A resend of this recovery was lost: holes may go again. */
+		sb->high_rxt = c->snd_una;
+		sb->undo_ok = 0;
+		ts_count(ctx, TS_STAT_TCP_LOST_RXT, 1);
+	}
+	ts_tcp_output(ctx, c, tsc);
 }

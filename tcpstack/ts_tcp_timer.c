@@ -141,6 +141,14 @@ static void ts_tcp_rexmt_fire(struct ts_ctx *ctx, struct ts_tcb *c,
 		ts_tcb_end(ctx, c, TS_TCP_END_OK);
 		return;
 	}
+	if (c->flags & TS_TCBF_REO) {
+		/* The reorder timer's deadline, not the RTO's: that one runs again. */
+		c->flags &= (uint16_t)~TS_TCBF_REO;
+		ts_sb_reo_fire(ctx, c, tsc);
+		if (c->t_rexmt == 0 && c->snd_una != c->snd_max)
+			ts_tcp_rto_arm(ctx, c, tsc);
+		return;
+	}
 	if (c->flags & TS_TCBF_PTO) {
 		ts_tcp_tlp_fire(ctx, c, tsc);
 		return;

@@ -199,6 +199,7 @@ struct ts_tcb {
 	uint8_t ooo_n;
 	uint8_t listener;          /**< index + 1; 0 for an active open */
 	uint8_t keep_probes;
+	uint8_t reo;               /**< reordering window: steps (low 2 bits), recoveries since a rise */
 	uint16_t flags;            /**< TS_TCBF_* */
 	uint16_t sb;               /**< SACK scoreboard: index + 1; 0: none */
 	struct rte_mbuf *sndq_head;  /**< single segments linked by ->next */
@@ -227,6 +228,7 @@ struct ts_tcb {
 #define TS_TCBF_TLP_SENT  0x1000 /**< a probe is out, not yet answered */
 #define TS_TCBF_SYN_OWED  0x2000 /**< our SYN or SYN-ACK waits for the port */
 #define TS_TCBF_FREED     0x4000 /**< freed while on the output list */
+#define TS_TCBF_REO       0x8000 /**< t_rexmt is the reorder timer's (RFC 8985 6.2) */
 
 /** Ranges one SACK scoreboard holds; the peer's oldest news goes first. */
 #define TS_SB_RANGES 16
@@ -247,6 +249,16 @@ struct ts_sb {
 	uint32_t rxt_tick;         /**< tick of the recovery's first resend */
 	uint32_t prior_cwnd;       /**< cwnd and ssthresh before the recovery, */
 	uint32_t prior_ssthresh;   /**<   restored if it proves spurious */
+	/*
+	 * RACK's time rule (RFC 8985 6.2), without per-segment send times: data
+	 * above a hole was sent after it, so once its SACK is a reordering
+	 * window old the hole is lost. reo_seq is the top of what was sacked
+	 * when the reorder timer was set for reo_tick; when it fires with a
+	 * hole still below reo_seq, every unsacked byte below is lost.
+	 */
+	uint32_t lost_to;          /**< holes below this are lost */
+	uint32_t reo_seq;
+	uint32_t reo_tick;         /**< the reorder timer's deadline; 0: none */
 	uint8_t must_rxt;          /**< resend once whatever the pipe (6675 4.3) */
 	uint8_t undo_ok;           /**< no resend has proved needed yet */
 	uint16_t pad_;

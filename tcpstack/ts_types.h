@@ -90,7 +90,8 @@ _Static_assert((TS_TX_BURST & (TS_TX_BURST - 1)) == 0 &&
 	X(TCP_RST_TX_LIMIT, "tcp_rst_sent_limit", "RSTs sent for a SYN cookie's connection over the listener's or source's limit") \
 	X(TCP_RST_TX_ABORT, "tcp_rst_sent_abort", "RSTs sent because the application aborted the connection") \
 	X(TCP_RST_TX_TIMEOUT, "tcp_rst_sent_timeout", "RSTs sent when retransmissions or keepalive probes gave up") \
-	X(TCP_TW_REUSE_CONNECT, "tcp_time_wait_reused_connect", "TIME-WAIT connections ended by a connect that took their port (tcp.time_wait_reuse_ms)")
+	X(TCP_TW_REUSE_CONNECT, "tcp_time_wait_reused_connect", "TIME-WAIT connections ended by a connect that took their port (tcp.time_wait_reuse_ms)") \
+	X(TCP_REO_LOST, "tcp_reorder_timeouts", "reorder timer expirations that found a hole lost (RFC 8985 6.2)")
 
 /** Gauges: current values, raised and lowered by the owning worker. */
 #define TS_STATS_GAUGES(X) \

@@ -194,7 +194,9 @@ rig_finish() {
 # TCP_TARGET=wsgw (default): wsgw's --tcp-echo / --tcp-discard services.
 # TCP_TARGET=kernel: tcp_echo_server.py in the gateway namespace, on a
 # kernel address given to the gateway's veth for that run only; the same
-# clients, as a check of the tools and as a baseline.
+# clients, as a check of the tools and as a baseline. TCP_KERNEL_CC names
+# the congestion control it uses (the machine's default otherwise: BBR
+# on some, which ignores random loss where wsgw's NewReno halves).
 #
 #   tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
 #   tcp_server_start NS ARGS...   tcp_echo_server.py in NS, wait listening
@@ -250,6 +252,8 @@ tcp_target_up() {   # tcp_target_up ECHO_PORT [DISCARD_PORT [wsgw options]]
 	[ $# -gt 0 ] && shift
 	if [ "$TCP_TARGET" = kernel ]; then
 		rig_must ip -n "$NS_GW" addr add "$GW_IP/$PREFIX" dev "$VETH_GW"
+		[ -z "${TCP_KERNEL_CC:-}" ] || rig_must ip netns exec "$NS_GW" \
+			sysctl -qw net.ipv4.tcp_congestion_control="$TCP_KERNEL_CC"
 		opts=(--addr "$GW_IP" --echo "$echo_port" --backlog "$TCP_BACKLOG")
 		[ -n "$discard_port" ] && opts+=(--discard "$discard_port")
 		tcp_server_start "$NS_GW" "${opts[@]}"

@@ -4,14 +4,17 @@
 One thread, epoll through selectors, non-blocking sockets. Echo sends back
 every byte it reads; on the client's FIN it sends what is still buffered,
 then closes its side (so a client's shutdown(SHUT_WR) is answered by the
-server's FIN). Discard reads and drops, and closes on FIN.
+server's FIN). Discard reads and drops, and closes on FIN. It never
+closes first: every close it makes answers the client's FIN (or a reset).
+With --hold N it reads nothing until N connections have been accepted,
+so that a client's N connections are all open at once (peak=N).
 
 Prints "tcp_echo_server: listening ..." once the sockets listen, and on
 SIGTERM or SIGINT a line of totals:
-  tcp_echo_server: conns=N bytes_in=N bytes_out=N resets=N open=N
+  tcp_echo_server: conns=N bytes_in=N bytes_out=N resets=N open=N peak=N
 
 usage: tcp_echo_server.py [--addr IP] [--echo PORT] [--discard PORT]
-                          [--backlog N]
+                          [--backlog N] [--hold N]
 """
 import argparse
 import errno
@@ -38,10 +41,13 @@ class Conn:
 
 
 class Server:
-    def __init__(self):
+    def __init__(self, hold=0):
         self.sel = selectors.DefaultSelector()
         self.conns = 0
         self.open = 0
+        self.peak = 0            # most connections open at once
+        self.hold = hold         # read nothing before this many came
+        self.held = []
         self.bytes_in = 0
         self.bytes_out = 0
         self.resets = 0
@@ -68,7 +74,12 @@ class Server:
             s.setblocking(False)
             self.conns += 1
             self.open += 1
-            self.sel.register(s, selectors.EVENT_READ, Conn(s, echo))
+            self.peak = max(self.peak, self.open)
+            self.held.append(Conn(s, echo))
+            if self.conns >= self.hold:
+                for c in self.held:
+                    self.sel.register(c.sock, selectors.EVENT_READ, c)
+                self.held = []
 
     def close(self, c):
         self.sel.unregister(c.sock)
@@ -135,7 +146,8 @@ class Server:
 
     def summary(self):
         return (f"tcp_echo_server: conns={self.conns} bytes_in={self.bytes_in} "
-                f"bytes_out={self.bytes_out} resets={self.resets} open={self.open}")
+                f"bytes_out={self.bytes_out} resets={self.resets} open={self.open} "
+                f"peak={self.peak}")
 
 
 def raise_nofile():
@@ -149,11 +161,13 @@ def main():
     ap.add_argument("--echo", type=int, action="append", default=[])
     ap.add_argument("--discard", type=int, action="append", default=[])
     ap.add_argument("--backlog", type=int, default=4096)
+    ap.add_argument("--hold", type=int, default=0,
+                    help="read nothing until this many connections came")
     a = ap.parse_args()
     if not a.echo and not a.discard:
         ap.error("give --echo PORT or --discard PORT")
     raise_nofile()
-    srv = Server()
+    srv = Server(a.hold)
     for p in a.echo:
         srv.listen(a.addr, p, True, a.backlog)
     for p in a.discard:

@@ -11,14 +11,15 @@ In discard mode it sends everything, shuts down its sending side and
 requires the server's FIN with no byte ever read: a clean close.
 
 Fails (exit 1) on a mismatch (with the first wrong offset), a short read,
-extra bytes, a reset, a refused or timed-out connect, or the global
-deadline. Prints one line:
+extra bytes, a reset, a refused or timed-out connect, the global
+deadline, or (--stall S) S seconds in which no byte moved either way on
+any connection. Prints one line:
   tcp_transfer: ok mode=echo conns=N bytes=B secs=S MiBps=R
   tcp_transfer: FAIL ... conn K: <what>, at offset O
 
 usage: tcp_transfer.py HOST PORT [--conns N] [--bytes B | --total B]
                        [--mode echo|discard] [--close client|half]
-                       [--seed S] [--deadline SECONDS]
+                       [--seed S] [--deadline SECONDS] [--stall SECONDS]
 """
 import argparse
 import errno
@@ -78,6 +79,7 @@ class Transfer:
         self.pat = Pattern(a.seed)
         self.sel = selectors.DefaultSelector()
         self.left = 0
+        self.moved = time.monotonic()   # when a byte last moved
         self.failures = []
 
     def fail(self, c, what, off):
@@ -122,6 +124,7 @@ class Transfer:
                 self.fail(c, f"send: {e.strerror}", c.sent)
                 return
             c.sent += n
+            self.moved = time.monotonic()
         if c.sent < self.a.bytes:
             return
         c.wr_done = True
@@ -150,6 +153,7 @@ class Transfer:
                       c.recvd + i)
             return
         c.recvd += len(data)
+        self.moved = time.monotonic()
         if c.recvd == self.a.bytes:
             self.on_all_echoed(c)
 
@@ -180,6 +184,12 @@ class Transfer:
                     self.fail(c, f"deadline {self.a.deadline}s: sent {c.sent} "
                               f"connected={c.connected}", c.recvd)
                 break
+            if self.a.stall > 0 and now - self.moved >= self.a.stall:
+                for key in list(self.sel.get_map().values()):
+                    c = key.data
+                    self.fail(c, f"stalled: no byte moved for {self.a.stall}s, "
+                              f"sent {c.sent}", c.recvd)
+                break
             for key, ev in self.sel.select(timeout=min(1.0, deadline - now)):
                 c = key.data
                 if c.done:
@@ -204,6 +214,8 @@ def main():
     ap.add_argument("--close", choices=("client", "half"), default="client")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--deadline", type=float, default=120.0)
+    ap.add_argument("--stall", type=float, default=0.0,
+                    help="fail after this long with no byte moved (0: off)")
     a = ap.parse_args()
     if a.bytes is None:
         a.bytes = (a.total if a.total is not None else 1 << 20) // a.conns

@@ -8,7 +8,10 @@
 # memif benchmark runs it): EN connections of EM bytes in 100-byte
 # messages, 8 in flight, every message counted once. Last, RN connects to
 # a port where Linux has no listener: each refused by Linux's RST, counted
-# as failed and under tcp_rst_rcvd_refused, none sent.
+# as failed and under tcp_rst_rcvd_refused, none sent. Then 10,000
+# connections (TCP_ACTIVE_MANY) all open at once, the Linux server holding
+# its reads until the last is in, each echoed and closed by wsgw first,
+# every state back to zero on both sides.
 # TCP_TARGET=kernel runs tcp_transfer.py in the gateway namespace as the
 # client instead, the same work done by the kernel.
 set -u
@@ -89,4 +92,31 @@ check "Linux server echoed $((N * M + EN * EM)) bytes" \
 	test "$(tcp_server_total bytes_out)" -eq "$((N * M + EN * EM))"
 check "Linux server saw no reset" test "$(tcp_server_total resets)" -eq 0
 check "Linux side closed everything" test "$(tcp_server_total open)" -eq 0
+
+# 10,000 at once, closed by wsgw: the Linux server reads nothing before the
+# last has connected, and only answers the FINs wsgw sends first.
+if [ "$TCP_TARGET" != kernel ]; then
+	HN=${TCP_ACTIVE_MANY:-10000}
+	HM=1000
+	tcp_server_start "$NS_PEER" --addr "$PEER_IP" --echo "$PORT" --hold "$HN"
+	tcp_gw_start --tcp-client "$PEER_IP:$PORT,conns=$HN,bytes=$HM,parallel=$HN"
+	client_done "$HN"
+	check "held: tcp_client_conns_ok = $HN" stat_is tcp_client_conns_ok -eq "$HN"
+	check "held: tcp_client_conns_failed = 0" stat_is tcp_client_conns_failed -eq 0
+	check "held: tcp_client_bytes_verified = $((HN * HM))" \
+		stat_is tcp_client_bytes_verified -eq "$((HN * HM))"
+	check "held: no RST either way" test "$(gw_stat tcp_rst_sent)" -eq 0 -a \
+		"$(gw_stat tcp_rst_rcvd)" -eq 0
+	check "held: every state back to zero" tcp_idle 30
+	gw_stop
+	check "held: SIGTERM: exit 0" test $? -eq 0
+	tcp_server_stop
+	check "held: Linux saw $HN connections open at once" \
+		test "$(tcp_server_total peak)" -eq "$HN"
+	check "held: Linux echoed $((HN * HM)) bytes" \
+		test "$(tcp_server_total bytes_out)" -eq "$((HN * HM))"
+	check "held: Linux saw no reset" test "$(tcp_server_total resets)" -eq 0
+	check "held: Linux side closed everything" \
+		test "$(tcp_server_total open)" -eq 0
+fi
 rig_finish

@@ -1979,6 +1979,188 @@ static void test_time_wait_reuse_connect(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 }
 
+/* Data segments among the captured ones; @p first: the first one's. */
+static unsigned int data_segs(struct seg *first)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_cap; i++) {
+		struct seg r = parse(i);
+
+		if (r.len == 0)
+			continue;
+		if (n++ == 0 && first != NULL)
+			*first = r;
+	}
+	return n;
+}
+
+/* A full segment with timestamps on an MSS of 1460. */
+#define REO_SEG 1448
+
+/*
+ * The peer sends five full segments, which the echo sends back; 20 ms
+ * later it acknowledges none of them but sacks @p sacked of them after the
+ * first. @return the first echo's timestamp; what that ACK drew stays
+ * captured.
+ */
+static uint32_t reo_five(struct opts *o, uint32_t *peer, uint32_t snd,
+		uint32_t sacked)
+{
+	static const char big[REO_SEG];
+	struct seg r = { 0 };
+
+	for (int i = 0; i < 5; i++) {
+		o->tsval++;
+		send_seg(ECHO, *peer, snd, TS_F_ACK, 65535, big, REO_SEG, o);
+		*peer += REO_SEG;
+	}
+	assert_int_equal(data_segs(&r), 5);
+	cap_free();
+	step(20);
+	o->tsval++;
+	o->tsecr = r.opt.ts_val;
+	o->sack_l = snd + REO_SEG;
+	o->sack_r = snd + (1 + sacked) * REO_SEG;
+	send_seg(ECHO, *peer, snd, TS_F_ACK, 65535, NULL, 0, o);
+	return r.opt.ts_val;
+}
+
+/* 20 ms on, the peer acknowledges everything up to @p ack. */
+static void reo_ack(struct opts *o, uint32_t peer, uint32_t ack)
+{
+	step(20);
+	o->tsval++;
+	o->sack_r = 0;
+	send_seg(ECHO, peer, ack, TS_F_ACK, 65535, NULL, 0, o);
+	cap_free();
+}
+
+/* A connection to the echo with SACK, timestamps and an SRTT of 20 ms. */
+static struct ts_tcb *reo_open(struct opts *o, uint32_t *peer,
+		uint32_t *snd)
+{
+	struct ts_tcb *c;
+	struct seg r = { 0 };
+
+	*snd = open_conn(ECHO, o);
+	c = ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP, PEER_PORT, ECHO),
+			PEER_IP, OUR_IP, PEER_PORT, ECHO);
+	assert_non_null(c);
+	assert_true(c->flags & TS_TCBF_SACK);
+	send_seg(ECHO, *peer, *snd, TS_F_ACK, 65535, NULL, 100, o);
+	*peer += 100;
+	assert_int_equal(data_segs(&r), 1);
+	o->tsecr = r.opt.ts_val;
+	*snd += 100;
+	reo_ack(o, *peer, *snd);
+	assert_true(c->srtt_us >= 19000 && c->srtt_us <= 21000);
+	return c;
+}
+
+/*
+ * Five segments out, the first lost, one sacked above it: too few for
+ * DupThresh, yet the peer holds data sent after the hole. RACK's reorder
+ * timer (RFC 8985 6.2) resends the hole a quarter SRTT after that SACK;
+ * no RTO. The recovery proves spurious (the ACK echoes the original's
+ * timestamp), so the window widens, and counts of sacked segments no
+ * longer declare a hole lost: the timer does, later. A hole filled
+ * before the timer fires is not resent.
+ */
+static void test_reorder_timer(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1, .ts = 1,
+		.tsval = 100 };
+	uint32_t snd, peer = 1001, quarter;
+	struct ts_tcb *c;
+	struct seg r = { 0 };
+
+	(void)state;
+	c = reo_open(&o, &peer, &snd);
+
+	/* The first lost, the second sacked: resent after a quarter SRTT. */
+	o.tsecr = reo_five(&o, &peer, snd, 1);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_true(c->flags & TS_TCBF_REO);
+	quarter = (c->srtt_us / 4 + 999) / 1000;
+	step(quarter - 1);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 0);
+	step(2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_SACK_RECOVERY], 1);
+	assert_int_equal(data_segs(&r), 1);
+	assert_int_equal(r.seq, snd);
+	assert_int_equal(r.len, REO_SEG);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	/* The original was only late: the whole ACK echoes its timestamp. */
+	snd += 5 * REO_SEG;
+	reo_ack(&o, peer, snd);
+	assert_int_equal(c->flags & TS_TCBF_RECOVERY, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RECOVERY_UNDO], 1);
+	assert_int_equal(c->reo & TS_REO_STEPS, 1);
+
+	/* Four of five sacked above a hole: no longer lost by the count. */
+	reo_five(&o, &peer, snd, 4);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_SACK_RECOVERY], 1);
+	quarter = (c->srtt_us / 4 + 999) / 1000;
+	step(quarter + 1);           /* the window is two quarters now */
+	assert_int_equal(data_segs(NULL), 0);
+	step(c->srtt_us / 1000);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 2);
+	assert_int_equal(data_segs(&r), 1);
+	assert_int_equal(r.seq, snd);
+	snd += 5 * REO_SEG;
+	reo_ack(&o, peer, snd);
+
+	/* The hole filled before the timer: nothing resent. */
+	reo_five(&o, &peer, snd, 1);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_true(c->flags & TS_TCBF_REO);
+	step(1);
+	o.tsval++;
+	o.sack_r = 0;
+	send_seg(ECHO, peer, snd + 2 * REO_SEG, TS_F_ACK, 65535, NULL, 0, &o);
+	assert_int_equal(c->flags & TS_TCBF_REO, 0);
+	step(c->srtt_us / 1000 + 2);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 2);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
+}
+
+/*
+ * Four of five sacked above a hole: DupThresh resends it at once, and
+ * the reorder timer, set by the same ACK, does not send it again.
+ */
+static void test_reorder_timer_after_dupthresh(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1, .ts = 1,
+		.tsval = 100 };
+	uint32_t snd, peer = 1001;
+	struct ts_tcb *c;
+	struct seg r = { 0 };
+
+	(void)state;
+	c = reo_open(&o, &peer, &snd);
+	reo_five(&o, &peer, snd, 4);
+	assert_int_equal(data_segs(&r), 1);
+	assert_int_equal(r.seq, snd);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_FAST], 1);
+	cap_free();
+	step(c->srtt_us / 1000 + 2);
+	assert_int_equal(data_segs(NULL), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_LOST_RXT], 0);
+	o.tsecr = r.opt.ts_val;          /* the resend's: no undo */
+	reo_ack(&o, peer, snd + 5 * REO_SEG);
+	assert_int_equal(c->flags & TS_TCBF_RECOVERY, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RECOVERY_UNDO], 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2018,6 +2200,8 @@ int main(void)
 		T(test_rst_reasons),
 		T(test_conn_limit_per_listener),
 		T(test_time_wait_reuse_connect),
+		T(test_reorder_timer),
+		T(test_reorder_timer_after_dupthresh),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
