@@ -111,6 +111,8 @@ struct dp_main {
 	uint16_t port_ids[DP_MAX_PORTS];
 	uint16_t n_workers;
 	struct dp_worker *workers;        /**< n_workers, cache aligned */
+	/** Each worker's stack context, for limits across workers. */
+	struct ts_ctx **ts_peers;
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	uint64_t start_tsc;
 	uint64_t cookie_key[2];           /**< SYN cookies and ISNs, all workers */

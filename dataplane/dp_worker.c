@@ -179,13 +179,21 @@ int dp_workers_init(struct dp_main *d)
 			sizeof(*d->workers) * d->n_workers, RTE_CACHE_LINE_SIZE);
 	if (d->workers == NULL)
 		return -ENOMEM;
+	d->ts_peers = rte_zmalloc("wsgw_ts_peers",
+			sizeof(*d->ts_peers) * d->n_workers, 0);
+	if (d->ts_peers == NULL)
+		return -ENOMEM;
 	RTE_LCORE_FOREACH(lcore) {
 		int rc = dp_worker_init(d, &d->workers[id], id, lcore);
 
 		if (rc != 0)
 			return rc;
+		d->ts_peers[id] = &d->workers[id].ts;
 		id++;
 	}
+	/* Connection limits per listener and per source hold across workers. */
+	for (id = 0; id < d->n_workers; id++)
+		ts_tcp_set_peers(&d->workers[id].ts, d->ts_peers, d->n_workers);
 	return 0;
 }
 
@@ -208,6 +216,8 @@ void dp_workers_free(struct dp_main *d)
 	}
 	rte_free(d->workers);
 	d->workers = NULL;
+	rte_free(d->ts_peers);
+	d->ts_peers = NULL;
 }
 
 /* The worker of lcore @p lcore, found once before the loop. */

@@ -144,6 +144,18 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 		const uint64_t cookie_key[2], uint64_t tsc);
 
 /**
+ * Every worker's context (this one's included, the same array on each),
+ * so that tcp.max_conns_per_listener and tcp.max_conns_per_ip bound the
+ * connections of all workers together: a new connection's check reads the
+ * others' counts, without locks (a race between workers admitting the
+ * same source or listener at the same instant may let one more in each).
+ * Call before traffic; without it each worker counts its own. The array
+ * must outlive the contexts.
+ */
+void ts_tcp_set_peers(struct ts_ctx *ctx, struct ts_ctx *const *peers,
+		uint16_t n);
+
+/**
  * Memory one connection costs the stack: its block with the pool's header,
  * and its share of the flow table at the configured maximum (mbufs aside).
  */

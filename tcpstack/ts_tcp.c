@@ -42,7 +42,7 @@ size_t ts_tcp_conn_bytes(const struct ts_ctx *ctx)
 
 	if (ctx->tcp.srcs.slots != NULL)
 		slots += (size_t)(ctx->tcp.srcs.mask + 1) *
-			sizeof(struct ts_src_slot);
+			sizeof(*ctx->tcp.srcs.slots);
 	return p->header_size + p->elt_size + p->trailer_size +
 		slots / p->size;
 }
@@ -216,66 +216,136 @@ static uint32_t ts_src_home(const struct ts_src_table *t, uint32_t ip)
 	return rte_hash_crc_4byte(ip, 0x7f4a7c15) & t->mask;
 }
 
+/*
+ * Other workers read a table while its owner writes it: whole slots, with
+ * relaxed atomics (plain moves on x86), so none is ever seen torn.
+ */
+static uint64_t ts_src_load(const uint64_t *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+static void ts_src_store(uint64_t *slot, uint64_t v)
+{
+	__atomic_store_n(slot, v, __ATOMIC_RELAXED);
+}
+
+static uint32_t ts_src_ip(uint64_t v)
+{
+	return (uint32_t)(v >> 32);
+}
+
 /* The slot holding @p ip, or the free one where it would go. */
-static struct ts_src_slot *ts_src_find(const struct ts_src_table *t,
-		uint32_t ip)
+static uint32_t ts_src_find(const struct ts_src_table *t, uint32_t ip)
 {
 	uint32_t i = ts_src_home(t, ip);
+	uint64_t v;
 
-	while (t->slots[i].ip != ip && t->slots[i].ip != 0)
+	while ((v = ts_src_load(&t->slots[i])) != 0 && ts_src_ip(v) != ip)
 		i = (i + 1) & t->mask;
-	return &t->slots[i];
+	return i;
+}
+
+static uint32_t ts_src_count(const struct ts_src_table *t, uint32_t ip)
+{
+	uint64_t v;
+
+	if (t->slots == NULL)
+		return 0;
+	v = ts_src_load(&t->slots[ts_src_find(t, ip)]);
+	return ts_src_ip(v) == ip ? (uint32_t)v : 0;
 }
 
 int ts_src_allowed(const struct ts_ctx *ctx, uint32_t ip)
 {
-	const struct ts_src_table *t = &ctx->tcp.srcs;
+	uint32_t max = ctx->tcp.conf.max_conns_per_ip, n = 0;
 
-	return t->slots == NULL ||
-		ts_src_find(t, ip)->conns < ctx->tcp.conf.max_conns_per_ip;
+	if (ctx->tcp.srcs.slots == NULL)
+		return 1;
+	if (ctx->tcp.peers == NULL)
+		return ts_src_count(&ctx->tcp.srcs, ip) < max;
+	for (uint16_t w = 0; w < ctx->tcp.n_peers && n < max; w++)
+		n += ts_src_count(&ctx->tcp.peers[w]->tcp.srcs, ip);
+	return n < max;
 }
 
 void ts_src_add(struct ts_ctx *ctx, uint32_t ip)
 {
 	struct ts_src_table *t = &ctx->tcp.srcs;
-	struct ts_src_slot *s;
+	uint32_t i;
+	uint64_t v;
 
 	if (t->slots == NULL)
 		return;
-	s = ts_src_find(t, ip);
-	if (s->ip == 0) {
-		s->ip = ip;
+	i = ts_src_find(t, ip);
+	v = t->slots[i];
+	if (v == 0) {
+		v = (uint64_t)ip << 32;
 		t->used++;
 	}
-	s->conns++;
+	ts_src_store(&t->slots[i], v + 1);
 }
 
 /* One connection fewer; the last one frees the slot (backward shift). */
 static void ts_src_remove(struct ts_ctx *ctx, uint32_t ip)
 {
 	struct ts_src_table *t = &ctx->tcp.srcs;
-	struct ts_src_slot *s;
 	uint32_t hole, i;
+	uint64_t v;
 
 	if (t->slots == NULL)
 		return;
-	s = ts_src_find(t, ip);
-	if (s->ip == 0 || --s->conns > 0)
+	hole = ts_src_find(t, ip);
+	v = t->slots[hole];
+	if (v == 0)
 		return;
-	hole = (uint32_t)(s - t->slots);
-	for (i = (hole + 1) & t->mask; t->slots[i].ip != 0;
-			i = (i + 1) & t->mask) {
-		uint32_t home = ts_src_home(t, t->slots[i].ip);
+	if ((uint32_t)v > 1) {
+		ts_src_store(&t->slots[hole], v - 1);
+		return;
+	}
+	for (i = (hole + 1) & t->mask; t->slots[i] != 0; i = (i + 1) & t->mask) {
+		uint32_t home = ts_src_home(t, ts_src_ip(t->slots[i]));
 
 		/* Move back an entry whose probe passed the hole. */
 		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
-			t->slots[hole] = t->slots[i];
+			ts_src_store(&t->slots[hole], t->slots[i]);
 			hole = i;
 		}
 	}
-	t->slots[hole].ip = 0;
-	t->slots[hole].conns = 0;
+	ts_src_store(&t->slots[hole], 0);
 	t->used--;
+}
+
+uint32_t ts_listener_conns(const struct ts_ctx *ctx,
+		const struct ts_tcp_listener *l)
+{
+	size_t k = (size_t)(l - ctx->tcp.listeners);
+	uint32_t n = 0;
+
+	if (ctx->tcp.peers == NULL)
+		return l->conns;
+	for (uint16_t w = 0; w < ctx->tcp.n_peers; w++) {
+		const struct ts_tcp_listener *p =
+			&ctx->tcp.peers[w]->tcp.listeners[k];
+
+		/* Workers listen alike; one that does not is not counted. */
+		if (p->port == l->port && p->ifidx == l->ifidx)
+			n += __atomic_load_n(&p->conns, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+void ts_listener_count(struct ts_tcp_listener *l, int delta)
+{
+	__atomic_store_n(&l->conns, l->conns + (uint32_t)delta,
+			__ATOMIC_RELAXED);
+}
+
+void ts_tcp_set_peers(struct ts_ctx *ctx, struct ts_ctx *const *peers,
+		uint16_t n)
+{
+	ctx->tcp.peers = n > 1 ? peers : NULL;
+	ctx->tcp.n_peers = n > 1 ? n : 0;
 }
 
 int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
@@ -428,7 +498,7 @@ void ts_tcb_free(struct ts_ctx *ctx, struct ts_tcb *c)
 	if (l != NULL) {
 		if (c->state == TS_TCP_SYN_RCVD)
 			l->syn_rcvd--;
-		l->conns--;
+		ts_listener_count(l, -1);
 		ts_src_remove(ctx, c->rip);
 	}
 	ts_tcb_set_state(ctx, c, TS_TCP_CLOSED);

@@ -189,13 +189,17 @@ static void ts_tcp_syn_options(struct ts_ctx *ctx, struct ts_tcb *c,
 		c->flags |= TS_TCBF_SACK;
 }
 
-/* Limits on connections per listener and per source (per worker both). */
+/*
+ * Limits on connections per listener and per source: on every worker
+ * together once ts_tcp_set_peers has been called, on this one else.
+ */
 static int ts_tcp_conn_allowed(const struct ts_ctx *ctx,
 		const struct ts_tcp_listener *l, uint32_t rip)
 {
 	uint32_t max = ctx->tcp.conf.max_conns_per_listener;
 
-	return (max == 0 || l->conns < max) && ts_src_allowed(ctx, rip);
+	return (max == 0 || ts_listener_conns(ctx, l) < max) &&
+		ts_src_allowed(ctx, rip);
 }
 
 /* A new passive connection of listener @p l, counted against its limits. */
@@ -204,7 +208,7 @@ static void ts_tcp_adopt(struct ts_ctx *ctx, struct ts_tcb *c,
 {
 	c->listener = (uint8_t)(l - ctx->tcp.listeners + 1);
 	l->syn_rcvd++;
-	l->conns++;
+	ts_listener_count(l, 1);
 	ts_src_add(ctx, c->rip);
 	c->ops = l->ops;
 	c->app = l->app;

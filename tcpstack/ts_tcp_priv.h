@@ -176,6 +176,11 @@ void ts_tcp_established(struct ts_ctx *ctx, struct ts_tcb *c);
 uint32_t ts_tcp_new_iss(struct ts_ctx *ctx, const struct ts_seg *s);
 /** Whether source @p ip may open one more connection (max_conns_per_ip). */
 int ts_src_allowed(const struct ts_ctx *ctx, uint32_t ip);
+/** A listener's connections, on every worker when peers are known. */
+uint32_t ts_listener_conns(const struct ts_ctx *ctx,
+		const struct ts_tcp_listener *l);
+/** Its worker changes a listener's count (read by the others). */
+void ts_listener_count(struct ts_tcp_listener *l, int delta);
 /** A passive connection from @p ip now exists; ts_tcb_free counts it out. */
 void ts_src_add(struct ts_ctx *ctx, uint32_t ip);
 

@@ -95,7 +95,8 @@ struct ts_tcp_listener {
 	uint16_t port;             /**< host order; 0: free slot */
 	uint8_t ifidx;
 	uint32_t syn_rcvd;         /**< half-open connections now */
-	uint32_t conns;            /**< connections from this listener now */
+	uint32_t conns;            /**< connections from this listener now
+	                                 (written by its worker alone) */
 };
 
 /** Flow table: open addressing on the 4-tuple's hash. */
@@ -110,15 +111,15 @@ struct ts_flow_table {
 	uint32_t used;
 };
 
-/** Connections one source address holds on this worker (limits). */
-struct ts_src_slot {
-	uint32_t ip;               /**< host order; 0: free (never a source) */
-	uint32_t conns;
-};
-
-/** Open addressing on the source address, only with max_conns_per_ip. */
+/**
+ * Connections each source address holds on this worker (limits): open
+ * addressing on the address, only with max_conns_per_ip. A
+ * slot is one 64-bit word, the source (host order; 0: free, never a
+ * source) above its count, so that other workers may read it while its
+ * owner writes (ts_tcp_set_peers).
+ */
 struct ts_src_table {
-	struct ts_src_slot *slots; /**< NULL: no per-source limit */
+	uint64_t *slots;           /**< NULL: no per-source limit */
 	uint32_t mask;
 	uint32_t used;
 };
@@ -279,6 +280,10 @@ struct ts_tcp {
 	struct rte_mempool *tcb_pool;
 	struct ts_flow_table flows;
 	struct ts_src_table srcs;   /**< per-source counts (max_conns_per_ip) */
+	/** Every worker's context, this one's included, read for the limits;
+	 *  NULL: this worker's counts alone. */
+	struct ts_ctx *const *peers;
+	uint16_t n_peers;
 	struct ts_tcp_listener listeners[TS_TCP_MAX_LISTENERS];
 	struct ts_tcb *pend_head;   /**< connections with output to do, */
 	struct ts_tcb *pend_tail;   /**< oldest first */

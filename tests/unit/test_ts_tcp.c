@@ -38,6 +38,7 @@ static const uint64_t key[2] = { 0x0123456789abcdefull, 0xfedcba9876543210ull };
 
 static struct rte_mempool *pool;
 static struct ts_ctx ctx;
+static struct ts_ctx *rx_ctx = &ctx;   /* where crafted segments go */
 static struct rte_mbuf *cap[MAX_CAP];
 static unsigned int n_cap;
 static uint64_t now;
@@ -167,7 +168,7 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int make_ctx(void (*tune)(struct ts_conf *))
+static int make_ctx_into(struct ts_ctx *x, void (*tune)(struct ts_conf *))
 {
 	struct ts_iface_conf ic = { .mac = our_mac, .addr = OUR_IP,
 		.prefix_len = 24 };
@@ -180,23 +181,29 @@ static int make_ctx(void (*tune)(struct ts_conf *))
 	if (tune != NULL)
 		tune(&conf);
 	now = 5 * HZ;
-	if (ts_ctx_init(&ctx, &conf, pool, 0, HZ) != 0 ||
-			ts_iface_add(&ctx, &ic, 0, 0) != 0 ||
-			ts_tcp_init(&ctx, 0, 1, key, now) != 0)
+	if (ts_ctx_init(x, &conf, pool, 0, HZ) != 0 ||
+			ts_iface_add(x, &ic, 0, 0) != 0 ||
+			ts_tcp_init(x, 0, 1, key, now) != 0)
 		return -1;
-	ts_set_tx(&ctx, cap_tx, NULL);
-	ts_arp_learn(&ctx, 0, PEER_IP, &peer_mac, now);
-	if (ts_svc_echo(&ctx, 0, ECHO) != 0 ||
-			ts_svc_discard(&ctx, 0, DISCARD) != 0 ||
-			ts_tcp_listen(&ctx, 0, APP, &app_ops, NULL) != 0)
+	ts_set_tx(x, cap_tx, NULL);
+	ts_arp_learn(x, 0, PEER_IP, &peer_mac, now);
+	if (ts_svc_echo(x, 0, ECHO) != 0 ||
+			ts_svc_discard(x, 0, DISCARD) != 0 ||
+			ts_tcp_listen(x, 0, APP, &app_ops, NULL) != 0)
 		return -1;
 	return 0;
+}
+
+static int make_ctx(void (*tune)(struct ts_conf *))
+{
+	return make_ctx_into(&ctx, tune);
 }
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(&app, 0, sizeof(app));
+	rx_ctx = &ctx;
 	n_cap = 0;
 	tx_room = UINT32_MAX;
 	return make_ctx(NULL);
@@ -324,8 +331,8 @@ static void send_ip(uint32_t src, uint16_t sport, uint16_t dport,
 	th->cksum = rte_ipv4_udptcp_cksum(ih, th);
 	if (bad_cksum)
 		th->cksum ^= 0x0101;
-	ts_input(&ctx, 0, &m, 1, now);
-	ts_flush(&ctx);
+	ts_input(rx_ctx, 0, &m, 1, now);
+	ts_flush(rx_ctx);
 }
 
 /* A segment from the peer's @p sport to our @p dport. */
@@ -1749,6 +1756,76 @@ static void test_conn_limit_per_listener(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 }
 
+static void two_per_ip_three_per_listener(struct ts_conf *c)
+{
+	c->tcp.max_conns_per_ip = 2;
+	c->tcp.max_conns_per_listener = 3;
+}
+
+/*
+ * Two workers that know each other (ts_tcp_set_peers): a source's and a
+ * listener's connections on one count against the limits on the other;
+ * a connection closed on one makes room on the other.
+ */
+static void test_limits_across_workers(void **state)
+{
+	static struct ts_ctx other;
+	struct ts_ctx *const peers[2] = { &ctx, &other };
+	const uint32_t src2 = TS_IPV4(198, 18, 0, 3);
+	const uint32_t src3 = TS_IPV4(198, 18, 0, 4);
+	struct ts_tcb *a;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(two_per_ip_three_per_listener), 0);
+	assert_int_equal(make_ctx_into(&other, two_per_ip_three_per_listener), 0);
+	ts_tcp_set_peers(&ctx, peers, 2);
+	ts_tcp_set_peers(&other, peers, 2);
+	ts_arp_learn(&ctx, 0, src2, &peer_mac, now);
+	ts_arp_learn(&ctx, 0, src3, &peer_mac, now);
+	/* Two from the peer on the other worker... */
+	rx_ctx = &other;
+	assert_int_equal(handshake_from(52000, APP), 0);
+	assert_int_equal(handshake_from(52001, APP), 0);
+	assert_int_equal(other.stats.v[TS_STAT_TCP_CONNS], 2);
+	/* ...so none more from it here; another source may. */
+	rx_ctx = &ctx;
+	assert_int_equal(handshake_from(52002, APP), -1);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 1);
+	send_ip(src2, 52003, APP, 100, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).flags, TS_F_SYN | TS_F_ACK);
+	cap_free();
+	/* The listener holds three in all now: a third source is refused. */
+	send_ip(src3, 52004, APP, 100, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(n_cap, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 2);
+	/* Another listener is not affected. */
+	send_ip(src3, 52005, ECHO, 100, 0, TS_F_SYN, 65535, NULL, 0, &plain, 0);
+	assert_int_equal(n_cap, 1);
+	assert_int_equal(parse(0).flags, TS_F_SYN | TS_F_ACK);
+	cap_free();
+	/* One closed on the other worker: the peer connects here. */
+	a = ts_flow_find(&other, ts_flow_hash(PEER_IP, OUR_IP, 52000, APP),
+			PEER_IP, OUR_IP, 52000, APP);
+	assert_non_null(a);
+	ts_tcp_abort(&other, a);
+	ts_flush(&other);
+	cap_free();
+	assert_int_equal(handshake_from(52006, APP), 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CONN_LIMIT], 2);
+	/* Without the peers, each counts its own: the limit is per worker. */
+	ts_tcp_set_peers(&ctx, NULL, 0);
+	assert_int_equal(handshake_from(52007, APP), 0);
+	ts_ctx_free(&other);
+	ts_tcp_abort(&ctx, conn_to(src2, 52003, APP));
+	ts_tcp_abort(&ctx, conn_to(src3, 52005, ECHO));
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 52006));
+	ts_tcp_abort(&ctx, conn_of(PEER_IP, 52007));
+	ts_flush(&ctx);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
 /* No listener: RST with the sequence numbers RFC 9293 gives. */
 static void test_no_listener_reset(void **state)
 {
@@ -2199,6 +2276,7 @@ int main(void)
 		T(test_synrcvd_bad_ack_reset),
 		T(test_rst_reasons),
 		T(test_conn_limit_per_listener),
+		T(test_limits_across_workers),
 		T(test_time_wait_reuse_connect),
 		T(test_reorder_timer),
 		T(test_reorder_timer_after_dupthresh),
