@@ -2238,6 +2238,64 @@ static void test_reorder_timer_after_dupthresh(void **state)
 	ts_tcp_abort(&ctx, c);
 }
 
+static void keepalive_2s(struct ts_conf *c)
+{
+	c->tcp.keepalive_ms = 2000;
+	c->tcp.keepalive_probes = 3;
+}
+
+/* The probe a keepalive timer sends: an empty ACK at SND.UNA - 1. */
+static void expect_probe(uint32_t snd)
+{
+	struct seg r;
+
+	assert_int_equal(n_cap, 1);
+	r = parse(0);
+	assert_int_equal(r.flags, TS_F_ACK);
+	assert_int_equal(r.seq, snd - 1);
+	assert_int_equal(r.len, 0);
+	cap_free();
+}
+
+/*
+ * Keepalive: an idle connection is probed after tcp.keepalive_ms; an
+ * answer resets the count; probes then every second (keepalive_ms / 8,
+ * at least 1 s), and after keepalive_probes unanswered ones the
+ * connection is reset and counted as timed out.
+ */
+static void test_keepalive(void **state)
+{
+	uint32_t snd;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(keepalive_2s), 0);
+	snd = open_conn(ECHO, &plain);
+	step(1999);
+	assert_int_equal(n_cap, 0);
+	step(2);
+	expect_probe(snd);
+	/* Answered: idle again for the whole interval. */
+	send_seg(ECHO, 1001, snd, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(n_cap, 0);
+	step(1998);
+	assert_int_equal(n_cap, 0);
+	step(2);
+	expect_probe(snd);
+	/* Unanswered: two more a second apart, then the reset. */
+	step(1000);
+	expect_probe(snd);
+	step(1000);
+	expect_probe(snd);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TIMEOUT], 0);
+	step(1000);
+	assert_int_equal(n_cap, 1);
+	assert_true(parse(0).flags & TS_F_RST);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TIMEOUT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_TIMEOUT], 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2280,6 +2338,7 @@ int main(void)
 		T(test_time_wait_reuse_connect),
 		T(test_reorder_timer),
 		T(test_reorder_timer_after_dupthresh),
+		T(test_keepalive),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
