@@ -74,6 +74,8 @@ static const struct dp_key dp_keys[] = {
 	     "passive connections per source, all workers together (0: none)"),
 	DP_U("tcp", "syn_cookies", 0, 1, ts.tcp.syn_cookies,
 	     "1: answer SYNs with cookies once the backlog is full"),
+	DP_U("tcp", "nagle", 0, 1, ts.tcp.nagle,
+	     "1: Nagle's algorithm on every connection; 0: segments go at once"),
 	DP_U("tcp", "sndbuf", 4096, 1u << 26, ts.tcp.sndbuf,
 	     "bytes queued for sending per connection"),
 	DP_U("tcp", "rcvbuf", 4096, 1u << 30, ts.tcp.rcvbuf,

@@ -144,6 +144,13 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 		const uint64_t cookie_key[2], uint64_t tsc);
 
 /**
+ * Nagle's algorithm on one connection (RFC 9293 3.7.4): with @p on, data
+ * short of a full segment waits while sent data is unacknowledged. Off
+ * unless tcp.nagle says otherwise; may be changed at any time.
+ */
+void ts_tcp_set_nagle(struct ts_tcb *c, int on);
+
+/**
  * Every worker's context (this one's included, the same array on each),
  * so that tcp.max_conns_per_listener and tcp.max_conns_per_ip bound the
  * connections of all workers together: a new connection's check reads the

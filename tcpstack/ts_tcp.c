@@ -65,6 +65,7 @@ void ts_tcp_conf_defaults(struct ts_tcp_conf *c)
 	c->syn_retries = 6;
 	c->keepalive_probes = 9;
 	c->syn_cookies = 1;
+	c->nagle = 0;                   /* segments go at once (TCP_NODELAY) */
 	c->port_lo = 32768;             /* 32768..60999, as Linux */
 	c->port_hi = 60999;
 }
@@ -341,6 +342,14 @@ void ts_listener_count(struct ts_tcp_listener *l, int delta)
 			__ATOMIC_RELAXED);
 }
 
+void ts_tcp_set_nagle(struct ts_tcb *c, int on)
+{
+	if (on)
+		c->reo |= TS_REO_NAGLE;
+	else
+		c->reo &= (uint8_t)~TS_REO_NAGLE;
+}
+
 void ts_tcp_set_peers(struct ts_ctx *ctx, struct ts_ctx *const *peers,
 		uint16_t n)
 {
@@ -468,6 +477,8 @@ struct ts_tcb *ts_tcb_new(struct ts_ctx *ctx, uint8_t ifidx, uint32_t lip,
 	c->rto = TS_TCP_INIT_RTO_MS;
 	c->rcv_free = ctx->tcp.conf.rcvbuf;
 	c->mss = 536;
+	if (ctx->tcp.conf.nagle)
+		c->reo = TS_REO_NAGLE;
 	ts_flow_insert(&ctx->tcp.flows, c, ts_tcb_hash(c));
 	ts_count(ctx, TS_STAT_TCP_CONNS, 1);
 	return c;

@@ -465,15 +465,24 @@ static uint32_t ts_tcp_seg_size(const struct ts_tcb *c)
 static uint32_t ts_tcp_new_len(const struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t seg, uint32_t budget)
 {
-	uint32_t off, unsent, room;
+	uint32_t off, unsent, room, len;
 
 	if (ts_seq_lt(c->snd_nxt, c->snd_max))
 		c->snd_nxt += ts_sb_skip(ctx, c, c->snd_nxt);
 	off = c->snd_nxt - c->snd_una;
 	unsent = c->sndq_bytes > off ? c->sndq_bytes - off : 0;
 	room = c->snd_wnd > off ? c->snd_wnd - off : 0;
-	return RTE_MIN(RTE_MIN(unsent, room), RTE_MIN(RTE_MIN(seg, budget),
+	len = RTE_MIN(RTE_MIN(unsent, room), RTE_MIN(RTE_MIN(seg, budget),
 			ts_sb_gap(ctx, c, c->snd_nxt)));
+	/*
+	 * Nagle (RFC 9293 3.7.4), where asked for: new data short of a
+	 * segment waits while anything sent is unacknowledged, unless our
+	 * FIN follows it.
+	 */
+	if (unlikely(c->reo & TS_REO_NAGLE) && len < seg && off != 0 &&
+			c->snd_nxt == c->snd_max && !(c->flags & TS_TCBF_FIN_Q))
+		return 0;
+	return len;
 }
 
 /* One segment of @p len bytes from snd_nxt. @return the bytes sent. */

@@ -248,8 +248,14 @@ uint32_t ts_sb_pipe(const struct ts_ctx *ctx, const struct ts_tcb *c);
 void ts_sb_reo_check(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
 /** The reorder timer fired: the hole still there is lost, and resent. */
 void ts_sb_reo_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc);
-/** ts_tcb reo: reordering window steps; the bits above count recoveries. */
-#define TS_REO_STEPS 3
+/*
+ * ts_tcb reo: the reordering window's steps (bits 0-1), the recoveries
+ * since it last widened (bits 2-6), and Nagle's algorithm (bit 7).
+ */
+#define TS_REO_STEPS 0x03
+#define TS_REO_COUNT 0x7c
+#define TS_REO_COUNT_ONE 0x04
+#define TS_REO_NAGLE 0x80
 /** The next hole to resend (RFC 6675 NextSeg rules 1 and 3): 0 or 1. */
 int ts_sb_next_hole(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t seg, uint32_t *seq, uint32_t *len);

@@ -297,13 +297,13 @@ void ts_sb_recovery_end(struct ts_ctx *ctx, struct ts_tcb *c)
 		c->ssthresh = RTE_MAX(c->ssthresh, sb->prior_ssthresh);
 		ts_count(ctx, TS_STAT_TCP_RECOVERY_UNDO, 1);
 		/* Reordering fooled us: a wider window (RFC 8985 6.2.4). */
-		c->reo = (uint8_t)RTE_MIN((c->reo & TS_REO_STEPS) + 1,
-				TS_REO_STEPS);
+		c->reo = (uint8_t)((c->reo & TS_REO_NAGLE) |
+				RTE_MIN((c->reo & TS_REO_STEPS) + 1, TS_REO_STEPS));
 	} else if ((c->reo & TS_REO_STEPS) != 0) {
 		/* Sixteen recoveries without: back to the narrowest. */
-		c->reo = (uint8_t)(c->reo + TS_REO_STEPS + 1);
-		if (c->reo >> 2 >= 16)
-			c->reo = 0;
+		c->reo = (uint8_t)(c->reo + TS_REO_COUNT_ONE);
+		if ((c->reo & TS_REO_COUNT) >= 16 * TS_REO_COUNT_ONE)
+			c->reo &= TS_REO_NAGLE;
 	}
 	if (sb->n == 0)
 		ts_sb_release(ctx, c);

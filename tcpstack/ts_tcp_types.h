@@ -149,6 +149,7 @@ struct ts_tcp_conf {
 	uint8_t syn_retries;
 	uint8_t keepalive_probes;
 	uint8_t syn_cookies;       /**< 1: answer with cookies when full */
+	uint8_t nagle;             /**< 1: Nagle on new connections; 0: off */
 };
 
 /**
@@ -200,7 +201,7 @@ struct ts_tcb {
 	uint8_t ooo_n;
 	uint8_t listener;          /**< index + 1; 0 for an active open */
 	uint8_t keep_probes;
-	uint8_t reo;               /**< reordering window: steps (low 2 bits), recoveries since a rise */
+	uint8_t reo;               /**< TS_REO_*: reordering window, Nagle */
 	uint16_t flags;            /**< TS_TCBF_* */
 	uint16_t sb;               /**< SACK scoreboard: index + 1; 0: none */
 	struct rte_mbuf *sndq_head;  /**< single segments linked by ->next */

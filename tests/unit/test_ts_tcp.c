@@ -2296,6 +2296,89 @@ static void test_keepalive(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_CONNS], 0);
 }
 
+static void nagle_on(struct ts_conf *c)
+{
+	c->tcp.nagle = 1;
+}
+
+/* Payload bytes of the data segments captured, and how many there were. */
+static uint32_t data_bytes(unsigned int *segs)
+{
+	uint32_t bytes = 0;
+
+	*segs = 0;
+	for (unsigned int i = 0; i < n_cap; i++) {
+		uint32_t len = parse(i).len;
+
+		bytes += len;
+		*segs += len > 0;
+	}
+	return bytes;
+}
+
+/*
+ * Nagle (tcp.nagle = 1): a short segment goes when nothing is
+ * unacknowledged; the next short ones wait for the ACK, then go as one;
+ * a full segment never waits; a FIN takes what waits at once. Turned
+ * off on the connection (ts_tcp_set_nagle), short segments go at once.
+ */
+static void test_nagle(void **state)
+{
+	static const char data[3000];
+	uint32_t snd;
+	unsigned int segs;
+	struct ts_tcb *c;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(nagle_on), 0);
+	snd = open_conn(APP, &plain);
+	c = app.last;
+	assert_non_null(c);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 100);
+	cap_free();
+	/* 100 unacknowledged: two short sends wait. */
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 200)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 0);
+	/* The ACK: both leave in one segment. */
+	send_seg(APP, 1001, snd + 100, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(data_bytes(&segs), 300);
+	assert_int_equal(segs, 1);
+	cap_free();
+	/* A full segment goes despite what is in flight; its tail waits. */
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 1500)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 1460);
+	cap_free();
+	/* The close: the tail and the FIN go without an ACK. */
+	ts_tcp_shutdown(&ctx, c);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 40);
+	assert_true(parse(n_cap - 1).flags & TS_F_FIN);
+	cap_free();
+	send_seg(APP, 1001, snd + 1901, TS_F_ACK, 65535, NULL, 0, &plain);
+	ts_tcp_abort(&ctx, c);
+	ts_flush(&ctx);
+	cap_free();
+
+	/* Off on this connection: short segments at once, each. */
+	snd = open_conn(APP, &plain);
+	c = app.last;
+	ts_tcp_set_nagle(c, 0);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 200);
+	assert_int_equal(segs, 2);
+	ts_tcp_abort(&ctx, c);
+	(void)snd;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2339,6 +2422,7 @@ int main(void)
 		T(test_reorder_timer),
 		T(test_reorder_timer_after_dupthresh),
 		T(test_keepalive),
+		T(test_nagle),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
