@@ -146,9 +146,10 @@ int ts_tcp_init(struct ts_ctx *ctx, int socket, uint16_t n_workers,
 /**
  * Nagle's algorithm on one connection (RFC 9293 3.7.4): with @p on, data
  * short of a full segment waits while sent data is unacknowledged. Off
- * unless tcp.nagle says otherwise; may be changed at any time.
+ * unless tcp.nagle says otherwise; may be changed at any time (turned
+ * off, what waited goes).
  */
-void ts_tcp_set_nagle(struct ts_tcb *c, int on);
+void ts_tcp_set_nagle(struct ts_ctx *ctx, struct ts_tcb *c, int on);
 
 /**
  * Every worker's context (this one's included, the same array on each),

@@ -236,14 +236,22 @@ static uint32_t ts_src_ip(uint64_t v)
 	return (uint32_t)(v >> 32);
 }
 
-/* The slot holding @p ip, or the free one where it would go. */
+/*
+ * The slot holding @p ip, or the free one where it would go. Bounded by
+ * the table's size: another worker reading while the owner moves entries
+ * may, in principle, keep finding neither, and then counts it as absent.
+ */
 static uint32_t ts_src_find(const struct ts_src_table *t, uint32_t ip)
 {
 	uint32_t i = ts_src_home(t, ip);
-	uint64_t v;
 
-	while ((v = ts_src_load(&t->slots[i])) != 0 && ts_src_ip(v) != ip)
+	for (uint32_t n = 0; n <= t->mask; n++) {
+		uint64_t v = ts_src_load(&t->slots[i]);
+
+		if (v == 0 || ts_src_ip(v) == ip)
+			break;
 		i = (i + 1) & t->mask;
+	}
 	return i;
 }
 
@@ -342,12 +350,16 @@ void ts_listener_count(struct ts_tcp_listener *l, int delta)
 			__ATOMIC_RELAXED);
 }
 
-void ts_tcp_set_nagle(struct ts_tcb *c, int on)
+void ts_tcp_set_nagle(struct ts_ctx *ctx, struct ts_tcb *c, int on)
 {
-	if (on)
+	if (on) {
 		c->reo |= TS_REO_NAGLE;
-	else
-		c->reo &= (uint8_t)~TS_REO_NAGLE;
+		return;
+	}
+	c->reo &= (uint8_t)~TS_REO_NAGLE;
+	/* What waited goes now, as with TCP_NODELAY set. */
+	if (c->sndq_bytes > c->snd_nxt - c->snd_una)
+		ts_tcp_pend(ctx, c);
 }
 
 void ts_tcp_set_peers(struct ts_ctx *ctx, struct ts_ctx *const *peers,

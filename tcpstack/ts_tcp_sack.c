@@ -282,7 +282,8 @@ void ts_sb_recovery_start(struct ts_ctx *ctx, struct ts_tcb *c, int reduce)
 	sb->rescue_rxt = c->snd_una - 1;
 	sb->rxt_end = c->snd_max;
 	sb->must_rxt = 1;
-	sb->undo_ok = (c->flags & TS_TCBF_TS) != 0;
+	/* Nothing to undo where nothing was cut. */
+	sb->undo_ok = reduce && (c->flags & TS_TCBF_TS) != 0;
 	ts_count(ctx, TS_STAT_TCP_SACK_RECOVERY, 1);
 }
 
@@ -531,6 +532,12 @@ void ts_sb_reo_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 
 	if (sb == NULL || sb->reo_tick == 0)
 		return;
+	/* An earlier deadline the timer kept when it was set anew: wait on. */
+	if ((int32_t)(sb->reo_tick - ts_tick(ctx, tsc)) > 0) {
+		c->t_rexmt = sb->reo_tick;
+		c->flags |= TS_TCBF_REO;
+		return;
+	}
 	sb->reo_tick = 0;
 	/* The hole must still be there, and not resent since the SACK. */
 	if (c->snd_nxt != c->snd_max || !ts_sb_reo_hole(sb, c, &hole) ||

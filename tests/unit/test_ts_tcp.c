@@ -2365,10 +2365,20 @@ static void test_nagle(void **state)
 	ts_flush(&ctx);
 	cap_free();
 
-	/* Off on this connection: short segments at once, each. */
+	/* Off on this connection: short segments at once, each; what
+	 * waited when it was turned off goes then. */
 	snd = open_conn(APP, &plain);
 	c = app.last;
-	ts_tcp_set_nagle(c, 0);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 100);
+	cap_free();
+	ts_tcp_set_nagle(&ctx, c, 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 100);
+	cap_free();
 	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
 	ts_flush(&ctx);
 	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
@@ -2376,6 +2386,7 @@ static void test_nagle(void **state)
 	assert_int_equal(data_bytes(&segs), 200);
 	assert_int_equal(segs, 2);
 	ts_tcp_abort(&ctx, c);
+	ts_flush(&ctx);
 	(void)snd;
 }
 
