@@ -20,9 +20,9 @@
 /** Counters of the worker loop itself, beside the stack's. */
 #define DP_WORKER_COUNTERS(X) \
 	X(LOOPS, "worker_loops", "iterations of the poll loop") \
-	X(BUSY_LOOPS, "worker_busy_loops", "iterations that received packets") \
+	X(BUSY_LOOPS, "worker_busy_loops", "iterations that received packets or in which the application did work") \
 	X(CYCLES, "worker_cycles", "TSC cycles in the poll loop") \
-	X(IDLE_CYCLES, "worker_idle_cycles", "TSC cycles of iterations that received nothing") \
+	X(IDLE_CYCLES, "worker_idle_cycles", "TSC cycles of iterations that received nothing and had no application work") \
 	X(NEIGH_TX, "neigh_shared", "ARP entries passed to other workers") \
 	X(NEIGH_RING_FULL, "neigh_ring_full", "ARP entries not passed: ring full")
 
@@ -78,8 +78,12 @@ struct dp_app {
 	int (*worker_init)(struct dp_main *d, struct dp_worker *w);
 	/** On the worker's lcore, before its loop (first sends, connects). */
 	void (*worker_start)(struct dp_worker *w, uint64_t tsc);
-	/** Every loop iteration, after input and before the flush. */
-	void (*poll)(struct dp_worker *w, uint64_t tsc);
+	/**
+	 * Every loop iteration, after input and before the flush.
+	 * @return non-zero when it did some work: the iteration is then busy
+	 * (worker_idle_cycles, dataplane.idle_sleep_us) though nothing came.
+	 */
+	int (*poll)(struct dp_worker *w, uint64_t tsc);
 	/** Every drain interval, after the stack's timers. */
 	void (*timers)(struct dp_worker *w, uint64_t tsc);
 	/**

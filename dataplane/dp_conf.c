@@ -51,7 +51,7 @@ static const struct dp_key dp_keys[] = {
 	DP_U("dataplane", "drain_us", 1, 100000, drain_us,
 	     "interval of timers and inter-worker rings, microseconds"),
 	DP_U("dataplane", "idle_sleep_us", 0, 10000, idle_sleep_us,
-	     "after 1000 empty polls, sleep this long between polls (0: never)"),
+	     "after 1000 idle polls, sleep this long between polls (0: never)"),
 	DP_U("arp", "entries", 16, 1u << 20, ts.arp_entries,
 	     "ARP cache entries per port and worker"),
 	DP_U("arp", "timeout_ms", 1000, 86400000, ts.arp_timeout_ms,

@@ -1059,10 +1059,10 @@ static void dp_gw_timers(struct dp_worker *w, uint64_t tsc)
 	dp_gw_sweep(g);
 }
 
-static void dp_gw_poll(struct dp_worker *w, uint64_t tsc)
+static int dp_gw_poll(struct dp_worker *w, uint64_t tsc)
 {
 	RTE_SET_USED(tsc);
-	dp_gw_pubsub_poll(dp_gw_of(w));
+	return dp_gw_pubsub_poll(dp_gw_of(w)) != 0;
 }
 
 /* ---- shutdown ---- */

@@ -380,7 +380,8 @@ void dp_gw_chan_sweep(struct dp_gw_worker *g);
  */
 void dp_gw_publish(struct dp_gw_worker *g, uint64_t id, struct rte_mbuf *m);
 /** Serve this worker's ring and retry held-back messages. */
-void dp_gw_pubsub_poll(struct dp_gw_worker *g);
+/** @return messages taken from the ring, plus one for a backlog flushed. */
+unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g);
 /** Whether a message held back or in a ring still waits. */
 int dp_gw_pubsub_busy(const struct dp_gw_worker *g);
 /** The "channels" command. */

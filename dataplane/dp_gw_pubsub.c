@@ -433,15 +433,17 @@ static void dp_gw_backlog_flush(struct dp_gw_worker *g)
 	}
 }
 
-void dp_gw_pubsub_poll(struct dp_gw_worker *g)
+unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
 {
 	struct rte_mbuf *msgs[DP_GW_RING_BURST];
-	unsigned int n;
+	unsigned int n, work = 0;
 
-	if (unlikely(g->backlog_n > 0))
+	if (unlikely(g->backlog_n > 0)) {
 		dp_gw_backlog_flush(g);
+		work = 1;
+	}
 	if (rte_ring_empty(g->ring))
-		return;
+		return work;
 	n = rte_ring_sc_dequeue_burst(g->ring, (void **)msgs, DP_GW_RING_BURST,
 			NULL);
 	for (unsigned int i = 0; i < n; i++) {
@@ -452,6 +454,7 @@ void dp_gw_pubsub_poll(struct dp_gw_worker *g)
 		else
 			dp_gw_deliver_local(g, msgs[i]);
 	}
+	return work + n;
 }
 
 int dp_gw_pubsub_busy(const struct dp_gw_worker *g)

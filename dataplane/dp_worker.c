@@ -307,8 +307,8 @@ int dp_worker_main(void *arg)
 			dp_handoff_drain(w, tsc);
 			got++;
 		}
-		if (app->poll != NULL)
-			app->poll(w, tsc);
+		if (app->poll != NULL && app->poll(w, tsc) != 0)
+			got++;
 		w->stats[DP_STAT_LOOPS]++;
 		prev_got = got;
 		if (got != 0) {

@@ -251,13 +251,15 @@ static uint64_t ld_opens_allowed(const struct ld_worker *w, uint64_t tsc)
 	return (uint64_t)n + 1;
 }
 
-static void ld_open_more(struct ld_worker *w, uint64_t tsc)
+/* @return the connections it tried to open. */
+static unsigned int ld_open_more(struct ld_worker *w, uint64_t tsc)
 {
 	const uint64_t allowed = ld_opens_allowed(w, tsc);
+	const uint64_t opens0 = w->opens;
 	struct rte_ether_addr mac;
 
 	if (tsc < w->open_hold_until)
-		return;
+		return 0;
 	while (w->ready_n > 0 && w->opens < allowed && w->open_quota > 0 &&
 			w->st[LD_STAT_CONNS_OPENING] < ld.conf.max_opening) {
 		uint32_t k = w->ready[w->ready_head];
@@ -283,18 +285,20 @@ static void ld_open_more(struct ld_worker *w, uint64_t tsc)
 		w->open_hold_until = tsc + ld.tsc_hz / 1000;
 		break;
 	}
+	return (unsigned int)(w->opens - opens0);
 }
 
 /* ---- Schedules: open-loop messages, pings ---- */
 
-static void ld_sched(struct ld_worker *w, uint64_t tsc)
+/* @return the slots it served. */
+static unsigned int ld_sched(struct ld_worker *w, uint64_t tsc)
 {
 	const bool idle = ld.conf.scenario == LD_SC_IDLE;
 	uint64_t due;
 	unsigned int n = 0;
 
 	if (tsc < w->t_run0 || w->tsc_per_slot <= 0)
-		return;
+		return 0;
 	/* Slots due by now, and none due at or after the end. */
 	due = (uint64_t)((double)(RTE_MIN(tsc, w->t_end) - w->t_run0) /
 			w->tsc_per_slot) + 1;
@@ -320,6 +324,7 @@ static void ld_sched(struct ld_worker *w, uint64_t tsc)
 			c->due = (uint32_t)(slot / w->n_senders + 1);
 		ld_conn_pump(c, tsc);
 	}
+	return n;
 }
 
 static void ld_close_all(struct ld_worker *w)
@@ -424,14 +429,16 @@ static void ld_worker_start(struct dp_worker *dw, uint64_t tsc)
 	ld_open_more(w, tsc);
 }
 
-static void ld_poll(struct dp_worker *dw, uint64_t tsc)
+static int ld_poll(struct dp_worker *dw, uint64_t tsc)
 {
 	struct ld_worker *w = dw->app;
+	unsigned int work = 0;
 
 	if (w->ready_n > 0 && w->phase <= LD_PH_RUN)
-		ld_open_more(w, tsc);
+		work += ld_open_more(w, tsc);
 	if (w->phase == LD_PH_RUN && w->tsc_per_slot > 0)
-		ld_sched(w, tsc);
+		work += ld_sched(w, tsc);
+	return work != 0;
 }
 
 static void ld_timers(struct dp_worker *dw, uint64_t tsc)
