@@ -303,15 +303,16 @@ static void dp_gw_outq_push(struct dp_gw_conn *c, struct rte_mbuf *m,
 	c->outq_msgs++;
 }
 
-void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
-		struct rte_mbuf *m, uint32_t key, int control)
+static void dp_gw_out_to(struct dp_gw_worker *g, struct dp_gw_conn *c,
+		struct rte_mbuf *m, uint32_t key, int control, int now)
 {
 	if (c->tcb == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (c->outq == NULL) {
-		int rc = ts_tcp_send(g->ts, c->tcb, m);
+		int rc = now ? ts_tcp_send_now(g->ts, c->tcb, m) :
+			ts_tcp_send(g->ts, c->tcb, m);
 
 		if (rc == 0)
 			return;
@@ -321,6 +322,18 @@ void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		}
 	}
 	dp_gw_outq_push(c, m, key, control);
+}
+
+void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
+		struct rte_mbuf *m, uint32_t key, int control)
+{
+	dp_gw_out_to(g, c, m, key, control, 0);
+}
+
+void dp_gw_out_now(struct dp_gw_worker *g, struct dp_gw_conn *c,
+		struct rte_mbuf *m, uint32_t key)
+{
+	dp_gw_out_to(g, c, m, key, 0, 1);
 }
 
 /* Hand TCP what waits, in order, while it takes it. */

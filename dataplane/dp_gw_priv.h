@@ -38,6 +38,9 @@
 #define DP_GW_BACKLOG 65536
 /** Ring entries a worker takes per poll. */
 #define DP_GW_RING_BURST 64
+/** Deliveries per step of a fan-out: the port's input has its turn
+ *  between steps, so that a large channel does not starve it. */
+#define DP_GW_FAN_STEP 256
 
 /**
  * Gateway statistics, defined once: X(enum suffix, name, description,
@@ -247,6 +250,11 @@ struct dp_gw_worker {
 	struct dp_gw_chan *chans;        /**< open addressing, linear probing */
 	uint32_t chan_mask;              /**< slots - 1 */
 	uint32_t n_chans;                /**< at most dp.conf.gw_channels */
+	struct dp_gw_fifo fan_q;         /**< messages for the fan-out, in order */
+	struct rte_mbuf *fan_m;          /**< the one being fanned out, or NULL */
+	struct dp_gw_link *fan_next;     /**< its next subscriber, */
+	struct dp_gw_link *fan_end;      /**< and its channel's list head */
+	uint32_t fan_key;                /**< its conflation key, 0: not yet */
 	uint8_t fanning;                 /**< a subscriber list is being walked */
 	uint8_t chan_sweep;              /**< a channel emptied while fanning */
 	rte_seqcount_t chan_seq;         /**< the control thread's reads */
@@ -301,6 +309,10 @@ static inline const struct dp_route_conf *dp_gw_route(
 /** Queue a frame: to TCP when nothing waits, else behind what waits. */
 void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		struct rte_mbuf *m, uint32_t key, int control);
+/** As dp_gw_out(), and what TCP takes leaves now (ts_tcp_send_now()):
+ *  a fan-out's delivery, while the subscriber's state is in cache. */
+void dp_gw_out_now(struct dp_gw_worker *g, struct dp_gw_conn *c,
+		struct rte_mbuf *m, uint32_t key);
 /** Copy @p len bytes into a new frame mbuf (headroom for the header). */
 struct rte_mbuf *dp_gw_frame_alloc(struct dp_gw_worker *g, const void *data,
 		size_t len);

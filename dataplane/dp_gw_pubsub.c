@@ -6,11 +6,13 @@
  * A channel is owned by worker (id % workers), which orders its messages:
  * dp_gw_publish -> (the owner's ring, DP_GW_MSG_PUBLISH) -> dp_gw_broadcast
  * on the owner -> every other worker's ring (DP_GW_MSG_DELIVER, the same
- * mbuf, one reference each) and dp_gw_deliver_local -> per subscriber an
- * indirect clone of the frame -> dp_gw_deliver -> dp_gw_out, or the
- * route's policy when the subscriber's queue is not empty.
+ * mbuf, one reference each) and dp_gw_fan_add -> (fan_q) -> dp_gw_fan_step,
+ * DP_GW_FAN_STEP subscribers at a time -> per subscriber an indirect
+ * clone of the frame -> dp_gw_deliver -> dp_gw_out_now, or the route's
+ * policy when the subscriber's queue is not empty.
  * Every worker drains its ring in dp_gw_pubsub_poll, once per loop. Rings
- * are FIFO per producer, so each subscriber sees the owner's order.
+ * are FIFO per producer, and fan_q is FIFO, so each subscriber sees the
+ * owner's order.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -166,6 +168,9 @@ void dp_gw_unsubscribe(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
 	struct dp_gw_chan *ch = &g->chans[c->chan_slot];
 
+	if (g->fan_next == &c->sub)          /* the fan-out goes on past it */
+		g->fan_next = c->sub.next;
+
 	c->sub.prev->next = c->sub.next;
 	c->sub.next->prev = c->sub.prev;
 	c->sub.prev = c->sub.next = NULL;
@@ -306,7 +311,7 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	if (r->policy == DP_POL_CONFLATE && *key == 0)
 		*key = dp_gw_msg_key(m, r->conflate_key);
 	if (c->outq == NULL) {
-		dp_gw_out(g, c, cl, r->policy == DP_POL_CONFLATE ? *key : 0, 0);
+		dp_gw_out_now(g, c, cl, r->policy == DP_POL_CONFLATE ? *key : 0);
 		return;
 	}
 	/* Behind: the route's policy decides what this subscriber gets. */
@@ -329,37 +334,63 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	}
 }
 
-/* This worker's subscribers of the message's channel; takes @p m. */
-static void dp_gw_deliver_local(struct dp_gw_worker *g, struct rte_mbuf *m)
+/*
+ * A fan-out goes in steps of at most DP_GW_FAN_STEP deliveries, one or
+ * more per loop, and this worker's messages wait for it in fan_q: each
+ * subscriber still gets them in the owner's order. While one runs its
+ * channel slots stay put (fanning: emptied channels wait for the sweep),
+ * and a subscriber that leaves moves fan_next past itself.
+ */
+
+/* Start on @p m, this worker's subscribers of its channel; takes @p m. */
+static void dp_gw_fan_start(struct dp_gw_worker *g, struct rte_mbuf *m)
 {
 	struct dp_gw_chan *ch = dp_gw_chan_find(g, dp_gw_meta(m)->chan);
-	uint32_t key = 0;
 
-	if (ch != NULL) {
-		struct dp_gw_link *l = ch->subs.next;
+	if (ch == NULL || ch->n_subs == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	g->fan_m = m;
+	g->fan_end = &ch->subs;
+	g->fan_next = ch->subs.next;
+	g->fan_key = 0;
+	g->fanning = 1;
+}
 
-		/* A delivery may close its subscriber: the channel stays put. */
-		g->fanning = 1;
-		while (l != &ch->subs) {
-			struct dp_gw_link *next = l->next;
+/* The fan-out's next @p budget deliveries at most. @return those made. */
+static unsigned int dp_gw_fan_step(struct dp_gw_worker *g,
+		unsigned int budget)
+{
+	unsigned int n = 0;
 
-			dp_gw_deliver(g, container_of(l, struct dp_gw_conn, sub),
-					m, &key);
-			l = next;
+	while (g->fan_next != g->fan_end && n < budget) {
+		struct dp_gw_link *l = g->fan_next, *nx = l->next;
+
+		/* The next subscriber's TCP, and the one after it. */
+		if (nx != g->fan_end) {
+			struct dp_gw_conn *c = container_of(nx, struct dp_gw_conn,
+					sub);
+
+			rte_prefetch0(c->tcb);
+			if (nx->next != g->fan_end)
+				rte_prefetch0(container_of(nx->next,
+						struct dp_gw_conn, sub));
 		}
+		g->fan_next = nx;
+		dp_gw_deliver(g, container_of(l, struct dp_gw_conn, sub),
+				g->fan_m, &g->fan_key);
+		n++;
+	}
+	if (g->fan_next == g->fan_end) {
+		rte_pktmbuf_free(g->fan_m);
+		g->fan_m = NULL;
+		g->fan_next = g->fan_end = NULL;
 		g->fanning = 0;
 		if (unlikely(g->chan_sweep))
 			dp_gw_chan_sweep(g);
 	}
-	rte_pktmbuf_free(m);
-}
-
-/* ---- between workers ---- */
-
-static void dp_gw_ref_chain(struct rte_mbuf *m)
-{
-	for (; m != NULL; m = m->next)
-		rte_mbuf_refcnt_update(m, 1);
+	return n;
 }
 
 static int dp_gw_fifo_push(struct dp_gw_fifo *f, struct rte_mbuf *m)
@@ -368,6 +399,35 @@ static int dp_gw_fifo_push(struct dp_gw_fifo *f, struct rte_mbuf *m)
 		return -1;
 	f->v[f->tail++ & f->mask] = m;
 	return 0;
+}
+
+static struct rte_mbuf *dp_gw_fifo_pop(struct dp_gw_fifo *f)
+{
+	return f->v[f->head++ & f->mask];
+}
+
+/* A message for this worker's subscribers, behind those before it. */
+static void dp_gw_fan_add(struct dp_gw_worker *g, struct rte_mbuf *m)
+{
+	if (g->fan_m == NULL && g->fan_q.head == g->fan_q.tail) {
+		dp_gw_fan_start(g, m);
+		return;
+	}
+	/* Full: the oldest fan-outs finish now, so that none is lost. */
+	while (dp_gw_fifo_push(&g->fan_q, m) != 0) {
+		if (g->fan_m == NULL)
+			dp_gw_fan_start(g, dp_gw_fifo_pop(&g->fan_q));
+		if (g->fan_m != NULL)
+			dp_gw_fan_step(g, UINT32_MAX);
+	}
+}
+
+/* ---- between workers ---- */
+
+static void dp_gw_ref_chain(struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, 1);
 }
 
 /* To worker @p dst's ring, behind whatever is held back for it. */
@@ -398,7 +458,7 @@ static void dp_gw_broadcast(struct dp_gw_worker *g, struct rte_mbuf *m)
 		dp_gw_ref_chain(m);
 		dp_gw_send_to(g, w, m);
 	}
-	dp_gw_deliver_local(g, m);
+	dp_gw_fan_add(g, m);
 }
 
 void dp_gw_publish(struct dp_gw_worker *g, uint64_t id, struct rte_mbuf *m)
@@ -436,30 +496,50 @@ static void dp_gw_backlog_flush(struct dp_gw_worker *g)
 unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
 {
 	struct rte_mbuf *msgs[DP_GW_RING_BURST];
-	unsigned int n, work = 0;
+	unsigned int budget = DP_GW_FAN_STEP, work = 0;
 
 	if (unlikely(g->backlog_n > 0)) {
 		dp_gw_backlog_flush(g);
 		work = 1;
 	}
-	if (rte_ring_empty(g->ring))
-		return work;
-	n = rte_ring_sc_dequeue_burst(g->ring, (void **)msgs, DP_GW_RING_BURST,
-			NULL);
-	for (unsigned int i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(msgs[i + 1], void *));
-		if (dp_gw_meta(msgs[i])->kind == DP_GW_MSG_PUBLISH)
-			dp_gw_broadcast(g, msgs[i]);
-		else
-			dp_gw_deliver_local(g, msgs[i]);
+	/* A step's worth: deliveries, and messages taken or started. */
+	while (budget > 0) {
+		unsigned int n;
+
+		if (g->fan_m != NULL) {
+			n = dp_gw_fan_step(g, budget);
+			budget -= n;
+			work += n;
+			continue;
+		}
+		if (g->fan_q.head != g->fan_q.tail) {
+			dp_gw_fan_start(g, dp_gw_fifo_pop(&g->fan_q));
+			budget--;
+			work++;
+			continue;
+		}
+		if (rte_ring_empty(g->ring))
+			break;
+		n = rte_ring_sc_dequeue_burst(g->ring, (void **)msgs,
+				RTE_MIN(budget, (unsigned int)DP_GW_RING_BURST), NULL);
+		for (unsigned int i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(msgs[i + 1], void *));
+			if (dp_gw_meta(msgs[i])->kind == DP_GW_MSG_PUBLISH)
+				dp_gw_broadcast(g, msgs[i]);
+			else
+				dp_gw_fan_add(g, msgs[i]);
+		}
+		budget -= n;
+		work += n;
 	}
-	return work + n;
+	return work;
 }
 
 int dp_gw_pubsub_busy(const struct dp_gw_worker *g)
 {
-	return g->backlog_n > 0 || !rte_ring_empty(g->ring);
+	return g->backlog_n > 0 || g->fan_m != NULL ||
+		g->fan_q.head != g->fan_q.tail || !rte_ring_empty(g->ring);
 }
 
 /* ---- set-up ---- */
@@ -484,8 +564,11 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	g->backlog = rte_zmalloc_socket("wsgw_gw_backlog",
 			dp.n_workers * sizeof(*g->backlog), RTE_CACHE_LINE_SIZE,
 			socket);
+	g->fan_q.mask = DP_GW_BACKLOG - 1;
+	g->fan_q.v = rte_zmalloc_socket("wsgw_gw_fan_q",
+			DP_GW_BACKLOG * sizeof(struct rte_mbuf *), 0, socket);
 	if (g->ring == NULL || g->clone_pool == NULL || g->chans == NULL ||
-			g->backlog == NULL)
+			g->backlog == NULL || g->fan_q.v == NULL)
 		return -ENOMEM;
 	for (uint16_t w = 0; w < dp.n_workers; w++) {
 		if (w == g->w->id)
@@ -514,6 +597,11 @@ void dp_gw_pubsub_free(struct dp_gw_worker *g)
 		rte_free(f->v);
 	}
 	rte_free(g->backlog);
+	rte_pktmbuf_free(g->fan_m);
+	g->fan_m = NULL;
+	while (g->fan_q.v != NULL && g->fan_q.head != g->fan_q.tail)
+		rte_pktmbuf_free(dp_gw_fifo_pop(&g->fan_q));
+	rte_free(g->fan_q.v);
 	rte_free(g->chans);
 	rte_ring_free(g->ring);
 	rte_mempool_free(g->clone_pool);

@@ -214,6 +214,15 @@ int ts_tcp_connect_from(struct ts_ctx *ctx, uint8_t ifidx, uint32_t src,
  */
 int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m);
 
+/**
+ * As ts_tcp_send(), and the segments leave now rather than with the
+ * burst's output (ts_flush()): for a caller that touches many connections
+ * once each, a fan-out, so that each is sent while its state is in cache.
+ * It still waits for the burst's output when the port is full or the
+ * connection already waits for it.
+ */
+int ts_tcp_send_now(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m);
+
 /** Bytes ts_tcp_send() would take now. */
 uint32_t ts_tcp_send_space(const struct ts_ctx *ctx, const struct ts_tcb *c);
 

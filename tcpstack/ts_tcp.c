@@ -803,7 +803,8 @@ static int ts_tcp_can_send(const struct ts_tcb *c)
 		!(c->flags & TS_TCBF_FIN_Q);
 }
 
-int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
+static int ts_tcp_queue(struct ts_ctx *ctx, struct ts_tcb *c,
+		struct rte_mbuf *m)
 {
 	if (!ts_tcp_can_send(c))
 		return -TS_ERR_INVAL;
@@ -836,7 +837,34 @@ int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 		}
 		m = next;
 	}
-	ts_tcp_pend(ctx, c);
+	return 0;
+}
+
+int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
+{
+	int rc = ts_tcp_queue(ctx, c, m);
+
+	if (rc == 0)
+		ts_tcp_pend(ctx, c);
+	return rc;
+}
+
+int ts_tcp_send_now(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
+{
+	int rc = ts_tcp_queue(ctx, c, m);
+
+	if (rc != 0)
+		return rc;
+	/*
+	 * Out now unless it already waits its turn on the output list (the
+	 * port was full), the port is full, or the stack is amid this
+	 * connection's own input or timer (its state half updated).
+	 */
+	if ((c->flags & TS_TCBF_PENDING) || c == ctx->tcp.busy ||
+			ts_tx_held(&ctx->ifs[c->ifidx]))
+		ts_tcp_pend(ctx, c);
+	else
+		ts_tcp_output(ctx, c, ctx->tcp.now);
 	return 0;
 }
 

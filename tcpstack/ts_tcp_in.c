@@ -953,10 +953,14 @@ void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		ts_tcb_end(ctx, c, TS_TCP_END_OK);
 		c = NULL;
 	}
-	if (c == NULL)
+	if (c == NULL) {
 		ts_tcp_in_closed(ctx, ifc, &s, tsc);
-	else if (c->state == TS_TCP_SYN_SENT)
+		return;
+	}
+	ctx->tcp.busy = c;
+	if (c->state == TS_TCP_SYN_SENT)
 		ts_tcp_in_syn_sent(ctx, c, &s, tsc);
 	else
 		ts_tcp_in_synced(ctx, c, &s, tsc);
+	ctx->tcp.busy = NULL;
 }

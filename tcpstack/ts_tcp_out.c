@@ -158,7 +158,14 @@ static struct rte_mbuf *ts_sndq_seek(const struct ts_ctx *ctx,
 	struct ts_ooo_link *k = ts_ooo(ctx, m);
 	uint32_t at = c->snd_una;
 	uint32_t seq = c->snd_una + *off;
+	uint32_t tail_at = at + c->sndq_bytes - c->sndq_tail->data_len;
 
+	/* What was queued last: the usual case of a message sent as soon as
+	 * queued, without touching the older, cold, pieces before it. */
+	if (ts_seq_ge(seq, tail_at)) {
+		*off = seq - tail_at;
+		return c->sndq_tail;
+	}
 	if (k->cur && ts_seq_ge(k->seq, at) && ts_seq_ge(seq, k->seq)) {
 		m = k->next;
 		at = k->seq;

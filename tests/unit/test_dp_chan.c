@@ -3,7 +3,9 @@
  * Unit tests of a worker's pub/sub channel table (dp_gw_pubsub.c): ids
  * chosen by hand so that runs collide and wrap, every order of leaving,
  * a full table, an id held by another name, and channels that empty
- * while a subscriber list is walked.
+ * while a subscriber list is walked; and the fan-out in steps: bounded
+ * work per poll, every subscriber's order, subscribers leaving and
+ * joining between steps, and every mbuf back in its pool.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include <rte_ring.h>
+
 #include "dp_gw_priv.h"
+#include "test_eal.h"
 
 struct dp_gw_shared dp_gw;
 
@@ -32,6 +37,28 @@ void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
 {
 	(void)g; (void)c; (void)m; (void)key; (void)control;
 	fail_msg("dp_gw_out");
+}
+
+/* Deliveries, as the fan-out tests see them: which connection got which
+ * message (the message's first byte), in order. */
+#define FAN_SUBS 600
+#define FAN_MSGS 4
+static struct dp_gw_conn *fan_base;
+static uint8_t fan_got[FAN_SUBS + 1][FAN_MSGS];
+static unsigned int fan_n[FAN_SUBS + 1];
+static unsigned int fan_total;
+
+void dp_gw_out_now(struct dp_gw_worker *g, struct dp_gw_conn *c,
+		struct rte_mbuf *m, uint32_t key)
+{
+	long i = c - fan_base;
+
+	(void)g; (void)key;
+	assert_true(fan_base != NULL && i >= 0 && i <= FAN_SUBS);
+	assert_true(fan_n[i] < FAN_MSGS);
+	fan_got[i][fan_n[i]++] = *rte_pktmbuf_mtod(m, uint8_t *);
+	fan_total++;
+	rte_pktmbuf_free(m);
 }
 
 void dp_gw_outq_purge(struct dp_gw_conn *c)
@@ -265,6 +292,224 @@ static void test_chan_sweep(void **state)
 	check(&f, held);
 }
 
+/* ---- the fan-out in steps ---- */
+
+static struct rte_mempool *pool;
+
+static int group_setup(void **state)
+{
+	static const struct rte_mbuf_dynfield meta = {
+		.name = "test_dp_gw_meta",
+		.size = sizeof(union dp_gw_mbuf_meta),
+		.align = __alignof__(union dp_gw_mbuf_meta),
+	};
+
+	(void)state;
+	pool = test_eal_start(1024);
+	if (pool == NULL)
+		return -1;
+	dp_gw.meta_off = rte_mbuf_dynfield_register(&meta);
+	return dp_gw.meta_off < 0 ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	test_eal_stop(pool);
+	return 0;
+}
+
+struct fan_fix {
+	struct fix f;
+	struct dp_gw_conn subs[FAN_SUBS + 1];  /* the last joins late */
+	struct dp_worker w;
+	struct rte_mbuf *fan_q[8];
+};
+
+static void fan_init(struct fan_fix *x)
+{
+	fix_init(&x->f);
+	memset(x->subs, 0, sizeof(x->subs));
+	memset(fan_n, 0, sizeof(fan_n));
+	fan_total = 0;
+	fan_base = x->subs;
+	x->f.g.w = &x->w;
+	x->w.id = 0;
+	dp.n_workers = 1;
+	dp.conf.routes[0].policy = DP_POL_DROP_OLDEST;
+	x->f.g.fan_q.v = x->fan_q;
+	x->f.g.fan_q.mask = RTE_DIM(x->fan_q) - 1;
+	x->f.g.ring = rte_ring_create("test_fan_ring", 64, 0, RING_F_SC_DEQ);
+	x->f.g.clone_pool = rte_pktmbuf_pool_create("test_fan_clones", 2048, 0,
+			0, 0, 0);
+	assert_non_null(x->f.g.ring);
+	assert_non_null(x->f.g.clone_pool);
+	for (unsigned int i = 0; i <= FAN_SUBS; i++)
+		x->subs[i].state = DP_GW_OPEN;
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		subscribe(&x->f, 0, &x->subs[i]);
+}
+
+static void fan_fini(struct fan_fix *x)
+{
+	rte_ring_free(x->f.g.ring);
+	/* Every clone was freed, and every message (pool full again). */
+	assert_int_equal(rte_mempool_avail_count(x->f.g.clone_pool), 2048);
+	rte_mempool_free(x->f.g.clone_pool);
+	assert_int_equal(rte_mempool_avail_count(pool), 1024);
+	fan_base = NULL;
+}
+
+/* Message @p tag for channel ids[0], into the worker's ring. */
+static void fan_put(struct fan_fix *x, uint8_t tag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	*(uint8_t *)rte_pktmbuf_append(m, 1) = tag;
+	dp_gw_meta(m)->chan = ids[0];
+	dp_gw_meta(m)->kind = DP_GW_MSG_DELIVER;
+	assert_int_equal(rte_ring_enqueue(x->f.g.ring, m), 0);
+}
+
+/* Poll once; @return deliveries made, never more than a step. */
+static unsigned int fan_poll(struct fan_fix *x)
+{
+	unsigned int before = fan_total;
+
+	dp_gw_pubsub_poll(&x->f.g);
+	assert_true(fan_total - before <= DP_GW_FAN_STEP);
+	return fan_total - before;
+}
+
+/* Three messages to 600 subscribers, in steps, each once and in order. */
+static void test_fan_steps(void **state)
+{
+	struct fan_fix *x = calloc(1, sizeof(*x));
+	unsigned int polls = 0;
+
+	(void)state;
+	assert_non_null(x);
+	fan_init(x);
+	for (uint8_t t = 0; t < 3; t++)
+		fan_put(x, t);
+	/* The first step: three messages taken, the rest of it delivered. */
+	assert_int_equal(fan_poll(x), DP_GW_FAN_STEP - 3);
+	assert_true(dp_gw_pubsub_busy(&x->f.g));
+	while (fan_poll(x) != 0)
+		assert_true(++polls < 100);
+	assert_int_equal(fan_total, 3 * FAN_SUBS);
+	assert_false(dp_gw_pubsub_busy(&x->f.g));
+	for (unsigned int i = 0; i < FAN_SUBS; i++) {
+		assert_int_equal(fan_n[i], 3);
+		for (uint8_t t = 0; t < 3; t++)
+			assert_int_equal(fan_got[i][t], t);
+	}
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	assert_int_equal(x->f.g.n_chans, 0);
+	fan_fini(x);
+	free(x);
+}
+
+/*
+ * Between steps: the subscriber the fan-out goes to next leaves, so do
+ * one it has passed and one it has not reached, and one joins. Those
+ * that left get nothing more; the newcomer gets what is still fanned out.
+ */
+static void test_fan_leave_join(void **state)
+{
+	struct fan_fix *x = calloc(1, sizeof(*x));
+	const unsigned int next = DP_GW_FAN_STEP - 2, passed = 5, ahead = 500;
+
+	(void)state;
+	assert_non_null(x);
+	fan_init(x);
+	fan_put(x, 0);
+	fan_put(x, 1);
+	assert_int_equal(fan_poll(x), DP_GW_FAN_STEP - 2);
+	assert_int_equal(fan_n[next], 0);
+	assert_int_equal(fan_n[next - 1], 1);
+	dp_gw_unsubscribe(&x->f.g, &x->subs[next]);
+	dp_gw_unsubscribe(&x->f.g, &x->subs[passed]);
+	dp_gw_unsubscribe(&x->f.g, &x->subs[ahead]);
+	subscribe(&x->f, 0, &x->subs[FAN_SUBS]);
+	while (fan_poll(x) != 0)
+		;
+	for (unsigned int i = 0; i <= FAN_SUBS; i++) {
+		unsigned int want = i == next || i == ahead ? 0 :
+			i == passed ? 1 : 2;
+
+		assert_int_equal(fan_n[i], want);
+		for (unsigned int t = 0; t < want; t++)
+			assert_int_equal(fan_got[i][t], t);
+	}
+	for (unsigned int i = 0; i <= FAN_SUBS; i++)
+		if (x->subs[i].flags & DP_GW_CF_SUB)
+			dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	assert_int_equal(x->f.g.n_chans, 0);
+	fan_fini(x);
+	free(x);
+}
+
+/*
+ * Everyone leaves amid a fan-out: it ends, the channel waits for the
+ * sweep and then goes; messages queued behind it are freed undelivered.
+ */
+static void test_fan_channel_empties(void **state)
+{
+	struct fan_fix *x = calloc(1, sizeof(*x));
+
+	(void)state;
+	assert_non_null(x);
+	fan_init(x);
+	fan_put(x, 0);
+	fan_put(x, 1);
+	fan_poll(x);
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	assert_int_equal(x->f.g.n_chans, 1);      /* the walk holds it */
+	assert_int_equal(fan_poll(x), 0);
+	assert_int_equal(x->f.g.n_chans, 0);
+	assert_false(dp_gw_pubsub_busy(&x->f.g));
+	assert_int_equal(fan_total, DP_GW_FAN_STEP - 2);
+	fan_fini(x);
+	free(x);
+}
+
+/*
+ * More messages than fan_q holds arrive while a fan-out runs: the oldest
+ * finish at once rather than any being lost or reordered.
+ */
+static void test_fan_queue_full(void **state)
+{
+	struct fan_fix *x = calloc(1, sizeof(*x));
+
+	(void)state;
+	assert_non_null(x);
+	fan_init(x);
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	for (unsigned int i = 0; i < 3; i++)
+		subscribe(&x->f, 0, &x->subs[i]);
+	for (uint8_t t = 0; t < FAN_MSGS; t++)
+		fan_put(x, t);
+	/* Room for two behind the one running: one poll takes all four, and
+	 * the fourth fits only once the first has finished. */
+	x->f.g.fan_q.mask = 1;
+	while (fan_poll(x) != 0)
+		;
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(fan_n[i], FAN_MSGS);
+		for (uint8_t t = 0; t < FAN_MSGS; t++)
+			assert_int_equal(fan_got[i][t], t);
+	}
+	for (unsigned int i = 0; i < 3; i++)
+		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	fan_fini(x);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,7 +517,11 @@ int main(void)
 		cmocka_unit_test(test_chan_two_subscribers),
 		cmocka_unit_test(test_chan_full_and_clash),
 		cmocka_unit_test(test_chan_sweep),
+		cmocka_unit_test(test_fan_steps),
+		cmocka_unit_test(test_fan_leave_join),
+		cmocka_unit_test(test_fan_channel_empties),
+		cmocka_unit_test(test_fan_queue_full),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

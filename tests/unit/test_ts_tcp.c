@@ -1435,6 +1435,53 @@ static void test_small_frames(void **state)
 	ts_tcp_abort(&ctx, c);
 }
 
+/*
+ * ts_tcp_send_now: the segment is built at once (snd_nxt moves before the
+ * burst's flush), from the queue's tail past unacknowledged data, and the
+ * connection stays off the output list; one already on it waits its turn.
+ */
+static void test_send_now(void **state)
+{
+	uint32_t snd = open_conn(APP, &plain);
+	struct ts_tcb *c = app.last;
+	struct seg s;
+
+	(void)state;
+	assert_int_equal(ts_tcp_send_now(&ctx, c, mbuf_of("abc", 3)), 0);
+	assert_int_equal(c->snd_nxt, snd + 3);
+	assert_false(c->flags & TS_TCBF_PENDING);
+	/* "abc" unacknowledged: the next one's bytes come from the tail. */
+	assert_int_equal(ts_tcp_send_now(&ctx, c, mbuf_of("defg", 4)), 0);
+	assert_int_equal(c->snd_nxt, snd + 7);
+	ts_flush(&ctx);
+	assert_int_equal(n_cap, 2);
+	s = parse(0);
+	assert_int_equal(s.seq, snd);
+	assert_int_equal(s.len, 3);
+	assert_memory_equal(s.data, "abc", 3);
+	s = parse(1);
+	assert_int_equal(s.seq, snd + 3);
+	assert_int_equal(s.len, 4);
+	assert_memory_equal(s.data, "defg", 4);
+	cap_free();
+	/* Queued for the flush first: the next waits with it, in order. */
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of("hi", 2)), 0);
+	assert_int_equal(ts_tcp_send_now(&ctx, c, mbuf_of("jkl", 3)), 0);
+	assert_int_equal(c->snd_nxt, snd + 7);
+	assert_true(c->flags & TS_TCBF_PENDING);
+	ts_flush(&ctx);
+	assert_int_equal(c->snd_nxt, snd + 12);
+	assert_true(n_cap >= 1);
+	s = parse(0);
+	assert_int_equal(s.seq, snd + 7);
+	assert_int_equal(s.len, 5);
+	assert_memory_equal(s.data, "hijkl", 5);
+	cap_free();
+	send_seg(APP, 1001, snd + 12, TS_F_ACK, 65535, NULL, 0, &plain);
+	assert_int_equal(c->sndq_bytes, 0);
+	ts_tcp_abort(&ctx, c);
+}
+
 /* Whether captured segment @p i carries a right TCP checksum. */
 static int cksum_right(unsigned int i)
 {
@@ -2416,6 +2463,7 @@ int main(void)
 		T(test_memory_per_connection),
 		T(test_paws),
 		T(test_small_frames),
+		T(test_send_now),
 		T(test_syn_burst_held),
 		T(test_time_wait_new_syn),
 		T(test_rst_while_ack_delayed),
