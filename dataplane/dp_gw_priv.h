@@ -41,6 +41,9 @@
 /** Deliveries per step of a fan-out: the port's input has its turn
  *  between steps, so that a large channel does not starve it. */
 #define DP_GW_FAN_STEP 256
+/** References a fan-out's frame may hold before it is copied: with
+ *  RTE_MAX_LCORE workers adding a step each at once, under 65,536. */
+#define DP_GW_REFS_MAX (UINT16_MAX - RTE_MAX_LCORE * DP_GW_FAN_STEP)
 
 /**
  * Gateway statistics, defined once: X(enum suffix, name, description,
@@ -164,11 +167,12 @@ struct dp_gw_conn {
 		struct dp_gw_hs *hs;     /**< before it */
 		struct dp_gw_conn *next_free;   /**< on the slab's free list */
 	} u;
-	struct ts_tcb *tcb;              /**< NULL once TCP is gone */
+	struct rte_mbuf *rx_frame;       /**< echo, proxy, publish: being built */
+	/* From here on, one cache line: what a fan-out's delivery reads. */
 	struct dp_gw_link sub;           /**< on a channel's list; proxy: peer */
+	struct ts_tcb *tcb;              /**< NULL once TCP is gone */
 	struct rte_mbuf *outq;           /**< frames TCP did not take yet */
 	struct rte_mbuf *outq_tail;
-	struct rte_mbuf *rx_frame;       /**< echo, proxy, publish: being built */
 	uint32_t outq_bytes;
 	uint32_t held;                   /**< bytes received, not yet reported */
 	uint32_t t_ms;                   /**< last frame received, or state start */
@@ -255,6 +259,7 @@ struct dp_gw_worker {
 	struct dp_gw_link *fan_next;     /**< its next subscriber, */
 	struct dp_gw_link *fan_end;      /**< and its channel's list head */
 	uint32_t fan_key;                /**< its conflation key, 0: not yet */
+	uint32_t fan_refs;               /**< references to it taken, unused */
 	uint8_t fanning;                 /**< a subscriber list is being walked */
 	uint8_t chan_sweep;              /**< a channel emptied while fanning */
 	rte_seqcount_t chan_seq;         /**< the control thread's reads */

@@ -271,6 +271,44 @@ static void dp_gw_slow_close(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	dp_gw_close(g, c, WS_CLOSE_POLICY, "slow consumer");
 }
 
+/*
+ * A clone of the fan-out's frame for one subscriber. The frame's
+ * references are taken DP_GW_FAN_STEP at a time (dp_gw_fan_refs), not one
+ * atomic update per subscriber: a single-piece frame gets
+ * rte_pktmbuf_attach() without its reference count update (the fields as
+ * DPDK 22.11 sets them for a direct mbuf), others rte_pktmbuf_clone().
+ */
+static struct rte_mbuf *dp_gw_clone(struct dp_gw_worker *g,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *mi;
+
+	if (g->fan_refs == 0)
+		return rte_pktmbuf_clone(m, g->clone_pool);
+	mi = rte_pktmbuf_alloc(g->clone_pool);
+	if (unlikely(mi == NULL))
+		return NULL;
+	g->fan_refs--;
+	mi->priv_size = m->priv_size;
+	mi->ol_flags = m->ol_flags | RTE_MBUF_F_INDIRECT;
+	mi->port = m->port;
+	mi->vlan_tci = m->vlan_tci;
+	mi->vlan_tci_outer = m->vlan_tci_outer;
+	mi->tx_offload = m->tx_offload;
+	mi->hash = m->hash;
+	mi->packet_type = m->packet_type;
+	rte_mbuf_dynfield_copy(mi, m);
+	mi->data_off = m->data_off;
+	mi->data_len = m->data_len;
+	rte_mbuf_iova_set(mi, rte_mbuf_iova_get(m));
+	mi->buf_addr = m->buf_addr;
+	mi->buf_len = m->buf_len;
+	mi->next = NULL;
+	mi->pkt_len = mi->data_len;
+	mi->nb_segs = 1;
+	return mi;
+}
+
 /* One subscriber, one clone of the frame. @p key: 0 until computed. */
 static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 		struct rte_mbuf *m, uint32_t *key)
@@ -280,7 +318,7 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 
 	if (c->state != DP_GW_OPEN)
 		return;
-	cl = rte_pktmbuf_clone(m, g->clone_pool);
+	cl = dp_gw_clone(g, m);
 	/*
 	 * The fan-out pool is empty: subscribers' queues hold it all. One
 	 * with frames of its own waiting is behind, and gets its route's
@@ -300,7 +338,7 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 			return;
 		dp_gw_count(g, DP_GW_STAT_DROP_OLDEST, 1);
 		dp_gw_rcount(g, c->route, DP_GW_RSTAT_DROP_OLDEST, 1);
-		cl = rte_pktmbuf_clone(m, g->clone_pool);
+		cl = dp_gw_clone(g, m);
 		if (cl == NULL)
 			return;
 	}
@@ -358,6 +396,33 @@ static void dp_gw_fan_start(struct dp_gw_worker *g, struct rte_mbuf *m)
 	g->fanning = 1;
 }
 
+/*
+ * References for the next @p n clones of a single-piece frame, in one
+ * update. A frame already held DP_GW_REFS_MAX times (by subscribers that
+ * have not acknowledged it yet) is copied, and the rest of the fan-out
+ * shares the copy: its 16-bit count never overflows, whatever the number
+ * of subscribers, even with every worker adding a step at once.
+ */
+static void dp_gw_fan_refs(struct dp_gw_worker *g, unsigned int n)
+{
+	struct rte_mbuf *m = g->fan_m;
+
+	if (m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) || RTE_MBUF_HAS_EXTBUF(m))
+		return;                      /* dp_gw_clone clones it */
+	if (rte_mbuf_refcnt_read(m) + n > DP_GW_REFS_MAX) {
+		struct rte_mbuf *cp = rte_pktmbuf_copy(m, g->pool, 0,
+				UINT32_MAX);
+
+		if (cp == NULL)
+			return;
+		ts_payload_cksum_prepare(g->ts, cp);
+		rte_pktmbuf_free(m);
+		g->fan_m = m = cp;
+	}
+	rte_mbuf_refcnt_update(m, (int16_t)n);
+	g->fan_refs = n;
+}
+
 /* The fan-out's next @p budget deliveries at most. @return those made. */
 static unsigned int dp_gw_fan_step(struct dp_gw_worker *g,
 		unsigned int budget)
@@ -367,22 +432,42 @@ static unsigned int dp_gw_fan_step(struct dp_gw_worker *g,
 	while (g->fan_next != g->fan_end && n < budget) {
 		struct dp_gw_link *l = g->fan_next, *nx = l->next;
 
-		/* The next subscriber's TCP, and the one after it. */
+		/*
+		 * A pipeline, each stage a delivery ahead of the next, so that
+		 * every load it makes was prefetched a delivery before: three
+		 * subscribers on, its connection; two on, its TCP state; the
+		 * next one, its send queue's tail.
+		 */
 		if (nx != g->fan_end) {
-			struct dp_gw_conn *c = container_of(nx, struct dp_gw_conn,
+			struct dp_gw_link *nx2 = nx->next;
+			struct dp_gw_conn *c1 = container_of(nx, struct dp_gw_conn,
 					sub);
 
-			rte_prefetch0(c->tcb);
-			if (nx->next != g->fan_end)
-				rte_prefetch0(container_of(nx->next,
-						struct dp_gw_conn, sub));
+			if (c1->tcb != NULL)
+				ts_tcp_prefetch_sndq(c1->tcb);
+			if (nx2 != g->fan_end) {
+				struct dp_gw_conn *c2 = container_of(nx2,
+						struct dp_gw_conn, sub);
+
+				if (c2->tcb != NULL)
+					ts_tcp_prefetch(c2->tcb);
+				if (nx2->next != g->fan_end)
+					rte_prefetch0(nx2->next);
+			}
 		}
 		g->fan_next = nx;
+		if (g->fan_refs == 0)
+			dp_gw_fan_refs(g, RTE_MIN(budget - n,
+					(unsigned int)DP_GW_FAN_STEP));
 		dp_gw_deliver(g, container_of(l, struct dp_gw_conn, sub),
 				g->fan_m, &g->fan_key);
 		n++;
 	}
 	if (g->fan_next == g->fan_end) {
+		/* References taken for subscribers that left or got none. */
+		if (g->fan_refs != 0)
+			rte_mbuf_refcnt_update(g->fan_m, -(int16_t)g->fan_refs);
+		g->fan_refs = 0;
 		rte_pktmbuf_free(g->fan_m);
 		g->fan_m = NULL;
 		g->fan_next = g->fan_end = NULL;
@@ -552,7 +637,7 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	g->ring = rte_ring_create(name, DP_GW_RING, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "wsgw_fanout_%u", g->w->id);
 	g->clone_pool = rte_pktmbuf_pool_create(name, dp.conf.gw_fanout_mbufs,
-			256, 0, 0, socket);
+			512, 0, 0, socket);
 	/* Room for gw_channels at 3/4 full, or more. */
 	g->chan_mask = rte_align32pow2(dp.conf.gw_channels +
 			(dp.conf.gw_channels + 2) / 3) - 1;
@@ -597,6 +682,8 @@ void dp_gw_pubsub_free(struct dp_gw_worker *g)
 		rte_free(f->v);
 	}
 	rte_free(g->backlog);
+	if (g->fan_m != NULL && g->fan_refs != 0)
+		rte_mbuf_refcnt_update(g->fan_m, -(int16_t)g->fan_refs);
 	rte_pktmbuf_free(g->fan_m);
 	g->fan_m = NULL;
 	while (g->fan_q.v != NULL && g->fan_q.head != g->fan_q.tail)

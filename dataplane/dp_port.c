@@ -14,7 +14,7 @@
 
 #include "dp.h"
 
-#define DP_MBUF_CACHE 256
+#define DP_MBUF_CACHE 512
 /* Buffered TCP data per worker, when dataplane.mbufs leaves it to us. */
 #define DP_MBUFS_TCP 32768
 

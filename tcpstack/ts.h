@@ -223,6 +223,13 @@ int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m);
  */
 int ts_tcp_send_now(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m);
 
+/**
+ * Prefetch what a send on @p c touches: its state, and once that is in
+ * cache (a step later in a caller's pipeline), its send queue's tail.
+ */
+void ts_tcp_prefetch(const struct ts_tcb *c);
+void ts_tcp_prefetch_sndq(const struct ts_tcb *c);
+
 /** Bytes ts_tcp_send() would take now. */
 uint32_t ts_tcp_send_space(const struct ts_ctx *ctx, const struct ts_tcb *c);
 

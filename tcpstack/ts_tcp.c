@@ -849,6 +849,18 @@ int ts_tcp_send(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 	return rc;
 }
 
+void ts_tcp_prefetch(const struct ts_tcb *c)
+{
+	for (size_t off = 0; off < sizeof(*c); off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0((const uint8_t *)c + off);
+}
+
+void ts_tcp_prefetch_sndq(const struct ts_tcb *c)
+{
+	if (c->sndq_tail != NULL)
+		rte_prefetch0(c->sndq_tail);
+}
+
 int ts_tcp_send_now(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 {
 	int rc = ts_tcp_queue(ctx, c, m);

@@ -957,6 +957,9 @@ void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		ts_tcp_in_closed(ctx, ifc, &s, tsc);
 		return;
 	}
+	/* What an ACK frees, while the rest of the segment is looked at. */
+	if (c->sndq_head != NULL)
+		rte_prefetch0(c->sndq_head);
 	ctx->tcp.busy = c;
 	if (c->state == TS_TCP_SYN_SENT)
 		ts_tcp_in_syn_sent(ctx, c, &s, tsc);

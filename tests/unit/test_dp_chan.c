@@ -45,6 +45,7 @@ void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
 #define FAN_MSGS 4
 static struct dp_gw_conn *fan_base;
 static uint8_t fan_got[FAN_SUBS + 1][FAN_MSGS];
+static void *fan_buf;                /* the last delivery's buffer */
 static unsigned int fan_n[FAN_SUBS + 1];
 static unsigned int fan_total;
 
@@ -57,6 +58,7 @@ void dp_gw_out_now(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	assert_true(fan_base != NULL && i >= 0 && i <= FAN_SUBS);
 	assert_true(fan_n[i] < FAN_MSGS);
 	fan_got[i][fan_n[i]++] = *rte_pktmbuf_mtod(m, uint8_t *);
+	fan_buf = m->buf_addr;
 	fan_total++;
 	rte_pktmbuf_free(m);
 }
@@ -361,7 +363,7 @@ static void fan_fini(struct fan_fix *x)
 }
 
 /* Message @p tag for channel ids[0], into the worker's ring. */
-static void fan_put(struct fan_fix *x, uint8_t tag)
+static struct rte_mbuf *fan_put(struct fan_fix *x, uint8_t tag)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 
@@ -370,6 +372,7 @@ static void fan_put(struct fan_fix *x, uint8_t tag)
 	dp_gw_meta(m)->chan = ids[0];
 	dp_gw_meta(m)->kind = DP_GW_MSG_DELIVER;
 	assert_int_equal(rte_ring_enqueue(x->f.g.ring, m), 0);
+	return m;
 }
 
 /* Poll once; @return deliveries made, never more than a step. */
@@ -510,6 +513,39 @@ static void test_fan_queue_full(void **state)
 	free(x);
 }
 
+/*
+ * A frame that others hold nearly as often as its 16-bit count allows:
+ * the fan-out shares a copy of it instead, and gives back every reference
+ * it took on either.
+ */
+static void test_fan_refs_bound(void **state)
+{
+	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct rte_mbuf *m;
+	uint16_t held = DP_GW_REFS_MAX - 100;
+
+	(void)state;
+	assert_non_null(x);
+	fan_init(x);
+	x->f.g.pool = pool;
+	x->f.g.ts = &x->w.ts;        /* no checksum flag: none kept */
+	m = fan_put(x, 7);
+	rte_mbuf_refcnt_set(m, held);        /* ours, and others' */
+	while (fan_poll(x) != 0)
+		;
+	assert_int_equal(fan_total, FAN_SUBS);
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		assert_int_equal(fan_got[i][0], 7);
+	assert_ptr_not_equal(fan_buf, m->buf_addr);
+	assert_int_equal(rte_mbuf_refcnt_read(m), held - 1);
+	rte_mbuf_refcnt_set(m, 1);
+	rte_pktmbuf_free(m);
+	for (unsigned int i = 0; i < FAN_SUBS; i++)
+		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
+	fan_fini(x);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_fan_leave_join),
 		cmocka_unit_test(test_fan_channel_empties),
 		cmocka_unit_test(test_fan_queue_full),
+		cmocka_unit_test(test_fan_refs_bound),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
