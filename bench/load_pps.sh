@@ -47,6 +47,18 @@ pps_of() {   # pps_of LOG Rx|Tx
 	printf '%s\n' "$s" | grep . | median
 }
 
+# The share of a process's loop that found work, between two marks (its
+# worker_cycles and worker_idle_cycles): which side of B bounds it.
+busy_mark() {   # busy_mark SOCK VAR
+	printf -v "$2" '%s %s' "$(stat_of "$1" worker_cycles)" \
+		"$(stat_of "$1" worker_idle_cycles)"
+}
+busy_pct() {    # busy_pct MARK0 MARK1
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		c = y[1] - x[1]; i = y[2] - x[2];
+		if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }'
+}
+
 phase_testpmd() {
 	# shellcheck disable=SC2086
 	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix rx$$ \
@@ -92,6 +104,8 @@ phase_load() {
 	PIDS+=("$ld")
 	wait_for "$TMP/ld.log" '^wsgw-load: ready' "$ld"
 	sleep "$WARM"
+	busy_mark "$TMP/ld.sock" LD0
+	busy_mark "$TMP/gw.sock" GW0
 	prev=$(stat_of "$TMP/ld.sock" tx_packets)
 	prev_rx=$(stat_of "$TMP/ld.sock" rx_packets)
 	t0=$(date +%s.%N)
@@ -109,6 +123,10 @@ phase_load() {
 		prev_rx=$now_rx
 		t0=$t1
 	done
+	busy_mark "$TMP/ld.sock" LD1
+	busy_mark "$TMP/gw.sock" GW1
+	LOAD_BUSY=$(busy_pct "$LD0" "$LD1")
+	GW_BUSY=$(busy_pct "$GW0" "$GW1")
 	wait "$ld" || true
 	stop "$gw"
 	LOAD_PPS=$(printf '%s\n' "${samples[@]}" | median)
@@ -126,6 +144,7 @@ memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
   A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
   B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
      $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
+     busy (loops that found work): wsgw-load $LOAD_BUSY, wsgw $GW_BUSY
   ratio B / A (packets sent): $ratio   (goal >= 0.8)
 EOT
 [ -z "$LOAD_ERRORS" ] || echo "  wsgw-load errors: $LOAD_ERRORS"
