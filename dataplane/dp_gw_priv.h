@@ -41,9 +41,13 @@
 /** Deliveries per step of a fan-out: the port's input has its turn
  *  between steps, so that a large channel does not starve it. */
 #define DP_GW_FAN_STEP 256
-/** References a fan-out's frame may hold before it is copied: with
- *  RTE_MAX_LCORE workers adding a step each at once, under 65,536. */
-#define DP_GW_REFS_MAX (UINT16_MAX - RTE_MAX_LCORE * DP_GW_FAN_STEP)
+/** Messages waiting for this worker's fan-out; past it the oldest walks
+ *  finish at once, which slows the publisher as a full queue should. */
+#define DP_GW_FAN_Q 1024
+/** References a fan-out's frame may hold before it is copied. Under
+ *  65,536 with room for RTE_MAX_LCORE workers adding a step each at
+ *  once (32,768) and for pieces that segments attach to it (16,383). */
+#define DP_GW_REFS_MAX 16384
 
 /**
  * Gateway statistics, defined once: X(enum suffix, name, description,

@@ -117,6 +117,11 @@ static void dp_gw_chan_move(struct dp_gw_worker *g, struct dp_gw_chan *to,
 {
 	uint16_t slot = (uint16_t)(to - g->chans);
 
+	/* The walk, if of this channel, follows it. */
+	if (g->fan_end == &from->subs)
+		g->fan_end = &to->subs;
+	if (g->fan_next == &from->subs)
+		g->fan_next = &to->subs;
 	*to = *from;
 	if (from->subs.next == &from->subs) {
 		to->subs.prev = to->subs.next = &to->subs;
@@ -179,7 +184,8 @@ void dp_gw_unsubscribe(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	dp_gw_count(g, DP_GW_STAT_SUBSCRIBERS, (uint64_t)-1);
 	if (ch->n_subs > 0)
 		return;
-	if (g->fanning)
+	/* The walked channel's slot stays until the walk ends. */
+	if (g->fanning && g->fan_end == &ch->subs)
 		g->chan_sweep = 1;
 	else
 		dp_gw_chan_del(g, ch);
@@ -276,15 +282,19 @@ static void dp_gw_slow_close(struct dp_gw_worker *g, struct dp_gw_conn *c)
  * references are taken DP_GW_FAN_STEP at a time (dp_gw_fan_refs), not one
  * atomic update per subscriber: a single-piece frame gets
  * rte_pktmbuf_attach() without its reference count update (the fields as
- * DPDK 22.11 sets them for a direct mbuf), others rte_pktmbuf_clone().
+ * DPDK 22.11 sets them for a direct mbuf), others rte_pktmbuf_clone(),
+ * up to DP_GW_REFS_MAX references.
  */
 static struct rte_mbuf *dp_gw_clone(struct dp_gw_worker *g,
 		struct rte_mbuf *m)
 {
 	struct rte_mbuf *mi;
 
-	if (g->fan_refs == 0)
+	if (g->fan_refs == 0) {
+		if (unlikely(rte_mbuf_refcnt_read(m) >= DP_GW_REFS_MAX))
+			return NULL;
 		return rte_pktmbuf_clone(m, g->clone_pool);
+	}
 	mi = rte_pktmbuf_alloc(g->clone_pool);
 	if (unlikely(mi == NULL))
 		return NULL;
@@ -397,28 +407,57 @@ static void dp_gw_fan_start(struct dp_gw_worker *g, struct rte_mbuf *m)
 }
 
 /*
- * References for the next @p n clones of a single-piece frame, in one
- * update. A frame already held DP_GW_REFS_MAX times (by subscribers that
- * have not acknowledged it yet) is copied, and the rest of the fan-out
- * shares the copy: its 16-bit count never overflows, whatever the number
- * of subscribers, even with every worker adding a step at once.
+ * A copy of the fan-out's frame for the rest of it, in the same layout (a
+ * single-piece frame stays one piece, at the same offset), its payload
+ * summed again. NULL when no mbuf can be had.
+ */
+static struct rte_mbuf *dp_gw_frame_copy(struct dp_gw_worker *g,
+		const struct rte_mbuf *m)
+{
+	struct rte_mbuf *cp = NULL;
+
+	if (m->nb_segs == 1 && (cp = rte_pktmbuf_alloc(g->pool)) != NULL) {
+		if (cp->buf_len >= m->data_off + m->data_len) {
+			cp->data_off = m->data_off;
+			rte_memcpy(rte_pktmbuf_mtod(cp, void *),
+					rte_pktmbuf_mtod(m, const void *),
+					m->data_len);
+			cp->data_len = m->data_len;
+			cp->pkt_len = m->pkt_len;
+		} else {
+			rte_pktmbuf_free(cp);
+			cp = NULL;
+		}
+	}
+	if (cp == NULL)
+		cp = rte_pktmbuf_copy(m, g->pool, 0, UINT32_MAX);
+	if (cp != NULL)
+		ts_payload_cksum_prepare(g->ts, cp);
+	return cp;
+}
+
+/*
+ * Before the next @p n deliveries at most. A frame held DP_GW_REFS_MAX
+ * times (by subscribers that have not acknowledged it yet) is copied and
+ * the rest of the fan-out shares the copy, so that its 16-bit count never
+ * overflows whatever the number of subscribers; should no copy be had,
+ * dp_gw_clone refuses past the bound as if out of clones. A single-piece
+ * direct frame then gets the @p n references in one update.
  */
 static void dp_gw_fan_refs(struct dp_gw_worker *g, unsigned int n)
 {
 	struct rte_mbuf *m = g->fan_m;
 
-	if (m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) || RTE_MBUF_HAS_EXTBUF(m))
-		return;                      /* dp_gw_clone clones it */
 	if (rte_mbuf_refcnt_read(m) + n > DP_GW_REFS_MAX) {
-		struct rte_mbuf *cp = rte_pktmbuf_copy(m, g->pool, 0,
-				UINT32_MAX);
+		struct rte_mbuf *cp = dp_gw_frame_copy(g, m);
 
 		if (cp == NULL)
 			return;
-		ts_payload_cksum_prepare(g->ts, cp);
 		rte_pktmbuf_free(m);
 		g->fan_m = m = cp;
 	}
+	if (m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) || RTE_MBUF_HAS_EXTBUF(m))
+		return;                      /* dp_gw_clone clones it */
 	rte_mbuf_refcnt_update(m, (int16_t)n);
 	g->fan_refs = n;
 }
@@ -649,9 +688,9 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	g->backlog = rte_zmalloc_socket("wsgw_gw_backlog",
 			dp.n_workers * sizeof(*g->backlog), RTE_CACHE_LINE_SIZE,
 			socket);
-	g->fan_q.mask = DP_GW_BACKLOG - 1;
+	g->fan_q.mask = DP_GW_FAN_Q - 1;
 	g->fan_q.v = rte_zmalloc_socket("wsgw_gw_fan_q",
-			DP_GW_BACKLOG * sizeof(struct rte_mbuf *), 0, socket);
+			DP_GW_FAN_Q * sizeof(struct rte_mbuf *), 0, socket);
 	if (g->ring == NULL || g->clone_pool == NULL || g->chans == NULL ||
 			g->backlog == NULL || g->fan_q.v == NULL)
 		return -ENOMEM;

@@ -870,7 +870,7 @@ int ts_tcp_send_now(struct ts_ctx *ctx, struct ts_tcb *c, struct rte_mbuf *m)
 	/*
 	 * Out now unless it already waits its turn on the output list (the
 	 * port was full), the port is full, or the stack is amid this
-	 * connection's own input or timer (its state half updated).
+	 * connection's own input (its state half updated).
 	 */
 	if ((c->flags & TS_TCBF_PENDING) || c == ctx->tcp.busy ||
 			ts_tx_held(&ctx->ifs[c->ifidx]))

@@ -296,8 +296,8 @@ struct ts_tcp {
 	uint64_t now;               /**< TSC the stack was last handed */
 	int ooo_off;                /**< mbuf dynfield: struct ts_ooo_link */
 	uint64_t cksum_flag;        /**< mbuf dynflag: hash.usr holds a sum */
-	struct ts_tcb *busy;        /**< amid its input or timer: no output
-				     *   from ts_tcp_send_now() */
+	struct ts_tcb *busy;        /**< amid its input: no output from
+				     *   ts_tcp_send_now() */
 	uint8_t in_handoff;         /**< processing a frame handed over */
 	uint8_t mem_pressure;       /**< pool nearly empty: queue no payload */
 	uint32_t mem_check_tick;    /**< when the pool was last looked at */

@@ -46,6 +46,8 @@ void dp_gw_out(struct dp_gw_worker *g, struct dp_gw_conn *c,
 static struct dp_gw_conn *fan_base;
 static uint8_t fan_got[FAN_SUBS + 1][FAN_MSGS];
 static void *fan_buf;                /* the last delivery's buffer */
+static uint32_t fan_want_len;        /* when not 0, every delivery's length */
+static unsigned int fan_bad_len;
 static unsigned int fan_n[FAN_SUBS + 1];
 static unsigned int fan_total;
 
@@ -59,6 +61,8 @@ void dp_gw_out_now(struct dp_gw_worker *g, struct dp_gw_conn *c,
 	assert_true(fan_n[i] < FAN_MSGS);
 	fan_got[i][fan_n[i]++] = *rte_pktmbuf_mtod(m, uint8_t *);
 	fan_buf = m->buf_addr;
+	if (fan_want_len != 0 && m->pkt_len != fan_want_len)
+		fan_bad_len++;
 	fan_total++;
 	rte_pktmbuf_free(m);
 }
@@ -272,23 +276,40 @@ static void test_chan_full_and_clash(void **state)
 			sizeof(longname)), -ENAMETOOLONG);
 }
 
-/* Emptied while its list is walked: the slot stays until the sweep. */
+/*
+ * Channels emptied while one channel's list is walked: the others go at
+ * once, moving the walked one's slot twice (the walk follows it); the
+ * walked one, emptied too, stays until the sweep.
+ */
 static void test_chan_sweep(void **state)
 {
 	struct fix f;
 	int held[N] = { 0, 1, 0, 1, 1, 0 };
+	uint16_t walked;
 
 	(void)state;
 	fix_init(&f);
 	for (unsigned int i = 0; i < N; i++)
 		subscribe(&f, i, &f.conns[i]);
+	walked = f.conns[5].chan_slot;
+	assert_int_equal(walked, 4);            /* id 15 wrapped past 7 */
 	f.g.fanning = 1;
-	dp_gw_unsubscribe(&f.g, &f.conns[0]);
-	dp_gw_unsubscribe(&f.g, &f.conns[2]);
+	f.g.fan_end = f.g.fan_next = &f.g.chans[walked].subs;
+	dp_gw_unsubscribe(&f.g, &f.conns[2]);   /* 9 and 15 move up */
+	assert_false(present(&f, 2));
+	assert_int_equal(f.conns[5].chan_slot, 3);
+	dp_gw_unsubscribe(&f.g, &f.conns[0]);   /* 16, 9 and 15 move up */
+	assert_false(present(&f, 0));
+	walked = f.conns[5].chan_slot;
+	assert_int_equal(walked, 2);
+	assert_ptr_equal(f.g.fan_end, &f.g.chans[walked].subs);
+	assert_ptr_equal(f.g.fan_next, &f.g.chans[walked].subs);
+	assert_int_equal(f.g.chan_sweep, 0);
 	dp_gw_unsubscribe(&f.g, &f.conns[5]);
-	assert_true(present(&f, 0) && present(&f, 2) && present(&f, 5));
+	assert_true(present(&f, 5));
 	assert_int_equal(f.g.chan_sweep, 1);
 	f.g.fanning = 0;
+	f.g.fan_end = f.g.fan_next = NULL;
 	dp_gw_chan_sweep(&f.g);
 	assert_int_equal(f.g.chan_sweep, 0);
 	check(&f, held);
@@ -516,7 +537,8 @@ static void test_fan_queue_full(void **state)
 /*
  * A frame that others hold nearly as often as its 16-bit count allows:
  * the fan-out shares a copy of it instead, and gives back every reference
- * it took on either.
+ * it took on either. The frame fills its buffer from below the default
+ * headroom (a header prepended), and the copy keeps it one whole piece.
  */
 static void test_fan_refs_bound(void **state)
 {
@@ -530,9 +552,17 @@ static void test_fan_refs_bound(void **state)
 	x->f.g.pool = pool;
 	x->f.g.ts = &x->w.ts;        /* no checksum flag: none kept */
 	m = fan_put(x, 7);
+	m->data_off = 64;
+	m->data_len = (uint16_t)(m->buf_len - 64);
+	m->pkt_len = m->data_len;
+	*rte_pktmbuf_mtod(m, uint8_t *) = 7;
+	fan_want_len = m->pkt_len;
+	fan_bad_len = 0;
 	rte_mbuf_refcnt_set(m, held);        /* ours, and others' */
 	while (fan_poll(x) != 0)
 		;
+	fan_want_len = 0;
+	assert_int_equal(fan_bad_len, 0);
 	assert_int_equal(fan_total, FAN_SUBS);
 	for (unsigned int i = 0; i < FAN_SUBS; i++)
 		assert_int_equal(fan_got[i][0], 7);
