@@ -385,9 +385,10 @@ static void dp_gw_deliver(struct dp_gw_worker *g, struct dp_gw_conn *c,
 /*
  * A fan-out goes in steps of at most DP_GW_FAN_STEP deliveries, one or
  * more per loop, and this worker's messages wait for it in fan_q: each
- * subscriber still gets them in the owner's order. While one runs its
- * channel slots stay put (fanning: emptied channels wait for the sweep),
- * and a subscriber that leaves moves fan_next past itself.
+ * subscriber still gets them in the owner's order. While one runs, the
+ * walked channel's slot stays (emptied, it waits for the sweep; moved by
+ * another channel's removal, fan_end and fan_next follow it), and a
+ * subscriber that leaves moves fan_next past itself.
  */
 
 /* Start on @p m, this worker's subscribers of its channel; takes @p m. */
