@@ -58,7 +58,12 @@ static struct {
 	uint8_t data[1 << 16];
 	uint32_t n;
 	struct ts_tcb *last;
+	int reply_now;          /* recv answers with ts_tcp_send_now */
+	uint32_t reply_nxt;     /* snd_nxt just after that send */
+	int reply_pending;      /* and whether it waited for the flush */
 } app;
+
+static struct rte_mbuf *mbuf_of(const void *data, uint16_t len);
 
 static unsigned int tx_room = UINT32_MAX;   /* frames the "port" takes */
 
@@ -117,6 +122,11 @@ static void app_recv(void *a, struct ts_ctx *c, struct ts_tcb *t,
 	app.n += len;
 	rte_pktmbuf_free(m);
 	ts_tcp_recved(c, t, len);
+	if (app.reply_now) {
+		assert_int_equal(ts_tcp_send_now(c, t, mbuf_of("ok", 2)), 0);
+		app.reply_nxt = t->snd_nxt;
+		app.reply_pending = !!(t->flags & TS_TCBF_PENDING);
+	}
 }
 
 static void app_peer_closed(void *a, struct ts_ctx *c, struct ts_tcb *t)
@@ -1479,6 +1489,20 @@ static void test_send_now(void **state)
 	cap_free();
 	send_seg(APP, 1001, snd + 12, TS_F_ACK, 65535, NULL, 0, &plain);
 	assert_int_equal(c->sndq_bytes, 0);
+	/* From within the connection's own input: it waits for the flush,
+	 * and leaves then with the ACK for what came in. */
+	app.reply_now = 1;
+	send_seg(APP, 1001, snd + 12, TS_F_ACK, 65535, "hey", 3, &plain);
+	app.reply_now = 0;
+	assert_int_equal(app.reply_nxt, snd + 12);
+	assert_true(app.reply_pending);
+	assert_int_equal(c->snd_nxt, snd + 14);
+	assert_int_equal(n_cap, 1);
+	s = parse(0);
+	assert_int_equal(s.seq, snd + 12);
+	assert_int_equal(s.ack, 1004);
+	assert_memory_equal(s.data, "ok", 2);
+	cap_free();
 	ts_tcp_abort(&ctx, c);
 }
 
