@@ -349,10 +349,14 @@ struct fan_fix {
 	struct rte_mbuf *fan_q[8];
 };
 
-static void fan_init(struct fan_fix *x)
+/* A worker with FAN_SUBS subscribers of channel ids[0], none of them
+ * with TCP: deliveries reach dp_gw_out_now above. */
+static struct fan_fix *fan_new(void)
 {
+	struct fan_fix *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
 	fix_init(&x->f);
-	memset(x->subs, 0, sizeof(x->subs));
 	memset(fan_n, 0, sizeof(fan_n));
 	fan_total = 0;
 	fan_base = x->subs;
@@ -371,9 +375,10 @@ static void fan_init(struct fan_fix *x)
 		x->subs[i].state = DP_GW_OPEN;
 	for (unsigned int i = 0; i < FAN_SUBS; i++)
 		subscribe(&x->f, 0, &x->subs[i]);
+	return x;
 }
 
-static void fan_fini(struct fan_fix *x)
+static void fan_free(struct fan_fix *x)
 {
 	rte_ring_free(x->f.g.ring);
 	/* Every clone was freed, and every message (pool full again). */
@@ -381,6 +386,7 @@ static void fan_fini(struct fan_fix *x)
 	rte_mempool_free(x->f.g.clone_pool);
 	assert_int_equal(rte_mempool_avail_count(pool), 1024);
 	fan_base = NULL;
+	free(x);
 }
 
 /* Message @p tag for channel ids[0], into the worker's ring. */
@@ -409,12 +415,10 @@ static unsigned int fan_poll(struct fan_fix *x)
 /* Three messages to 600 subscribers, in steps, each once and in order. */
 static void test_fan_steps(void **state)
 {
-	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct fan_fix *x = fan_new();
 	unsigned int polls = 0;
 
 	(void)state;
-	assert_non_null(x);
-	fan_init(x);
 	for (uint8_t t = 0; t < 3; t++)
 		fan_put(x, t);
 	/* The first step: three messages taken, the rest of it delivered. */
@@ -432,8 +436,7 @@ static void test_fan_steps(void **state)
 	for (unsigned int i = 0; i < FAN_SUBS; i++)
 		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
 	assert_int_equal(x->f.g.n_chans, 0);
-	fan_fini(x);
-	free(x);
+	fan_free(x);
 }
 
 /*
@@ -443,12 +446,10 @@ static void test_fan_steps(void **state)
  */
 static void test_fan_leave_join(void **state)
 {
-	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct fan_fix *x = fan_new();
 	const unsigned int next = DP_GW_FAN_STEP - 2, passed = 5, ahead = 500;
 
 	(void)state;
-	assert_non_null(x);
-	fan_init(x);
 	fan_put(x, 0);
 	fan_put(x, 1);
 	assert_int_equal(fan_poll(x), DP_GW_FAN_STEP - 2);
@@ -472,8 +473,7 @@ static void test_fan_leave_join(void **state)
 		if (x->subs[i].flags & DP_GW_CF_SUB)
 			dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
 	assert_int_equal(x->f.g.n_chans, 0);
-	fan_fini(x);
-	free(x);
+	fan_free(x);
 }
 
 /*
@@ -482,11 +482,9 @@ static void test_fan_leave_join(void **state)
  */
 static void test_fan_channel_empties(void **state)
 {
-	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct fan_fix *x = fan_new();
 
 	(void)state;
-	assert_non_null(x);
-	fan_init(x);
 	fan_put(x, 0);
 	fan_put(x, 1);
 	fan_poll(x);
@@ -497,8 +495,7 @@ static void test_fan_channel_empties(void **state)
 	assert_int_equal(x->f.g.n_chans, 0);
 	assert_false(dp_gw_pubsub_busy(&x->f.g));
 	assert_int_equal(fan_total, DP_GW_FAN_STEP - 2);
-	fan_fini(x);
-	free(x);
+	fan_free(x);
 }
 
 /*
@@ -507,11 +504,9 @@ static void test_fan_channel_empties(void **state)
  */
 static void test_fan_queue_full(void **state)
 {
-	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct fan_fix *x = fan_new();
 
 	(void)state;
-	assert_non_null(x);
-	fan_init(x);
 	for (unsigned int i = 0; i < FAN_SUBS; i++)
 		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
 	for (unsigned int i = 0; i < 3; i++)
@@ -530,8 +525,7 @@ static void test_fan_queue_full(void **state)
 	}
 	for (unsigned int i = 0; i < 3; i++)
 		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
-	fan_fini(x);
-	free(x);
+	fan_free(x);
 }
 
 /*
@@ -542,13 +536,11 @@ static void test_fan_queue_full(void **state)
  */
 static void test_fan_refs_bound(void **state)
 {
-	struct fan_fix *x = calloc(1, sizeof(*x));
+	struct fan_fix *x = fan_new();
 	struct rte_mbuf *m;
 	uint16_t held = DP_GW_REFS_MAX - 100;
 
 	(void)state;
-	assert_non_null(x);
-	fan_init(x);
 	x->f.g.pool = pool;
 	x->f.g.ts = &x->w.ts;        /* no checksum flag: none kept */
 	m = fan_put(x, 7);
@@ -572,8 +564,7 @@ static void test_fan_refs_bound(void **state)
 	rte_pktmbuf_free(m);
 	for (unsigned int i = 0; i < FAN_SUBS; i++)
 		dp_gw_unsubscribe(&x->f.g, &x->subs[i]);
-	fan_fini(x);
-	free(x);
+	fan_free(x);
 }
 
 int main(void)
