@@ -39,6 +39,8 @@ struct dp_port_conf {
 	uint8_t prefix_len;
 	uint32_t gateway;         /**< host order, 0 for none */
 	uint16_t n_addrs;         /**< addr and the next ones: 0 or 1, addr alone */
+	uint8_t n_more;           /**< runs in more[] */
+	struct ts_addr_range more[TS_MAX_MORE]; /**< struct ts_iface_conf's */
 };
 
 /** What a route does with the connections it matches. */

@@ -60,12 +60,21 @@ static void dp_print_ready(void)
 		struct rte_ether_addr mac;
 		char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
 
+		uint32_t n = pc->n_addrs > 1 ? pc->n_addrs : 1;
+
+		for (uint8_t k = 0; k < pc->n_more; k++)
+			n += pc->more[k].n;
 		rte_eth_macaddr_get(dp.port_ids[p], &mac);
 		rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
-		printf("%s: port %u mac %s addr %u.%u.%u.%u/%u\n", dp.app->name,
+		printf("%s: port %u mac %s addr %u.%u.%u.%u/%u", dp.app->name,
 				dp.port_ids[p], mac_text, pc->addr >> 24,
 				(pc->addr >> 16) & 0xff, (pc->addr >> 8) & 0xff,
 				pc->addr & 0xff, pc->prefix_len);
+		if (pc->n_more != 0)
+			printf(" (%u addresses in %u runs)", n, pc->n_more + 1u);
+		else if (n > 1)
+			printf(" (%u addresses)", n);
+		printf("\n");
 	}
 	printf("%s: %u worker(s), statistics on %s\n%s: ready\n", dp.app->name,
 			dp.n_workers, dp.conf.stats_sock, dp.app->name);

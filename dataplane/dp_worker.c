@@ -7,6 +7,7 @@
  * inter-worker neighbour ring and the stack's timers are served.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -153,8 +154,10 @@ static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 			.prefix_len = d->conf.ports[p].prefix_len,
 			.gateway = d->conf.ports[p].gateway,
 			.n_addrs = d->conf.ports[p].n_addrs,
+			.n_more = d->conf.ports[p].n_more,
 		};
 
+		memcpy(ic.more, d->conf.ports[p].more, sizeof(ic.more));
 		if (rte_eth_macaddr_get(ic.port_id, &ic.mac) != 0 ||
 				ts_iface_add(&w->ts, &ic, w->queue, socket) < 0)
 			return -ENOMEM;

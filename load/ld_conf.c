@@ -138,7 +138,13 @@ static int ld_ipv4(const char *s, uint32_t *addr)
 	return 0;
 }
 
-#define LD_ADDR_FORM "IP/PREFIX[,gw=IP][,count=N]"
+static void ld_ip_text(uint32_t ip, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+			(ip >> 8) & 0xff, ip & 0xff);
+}
+
+#define LD_ADDR_FORM "IP/PREFIX[,gw=IP][,count=N][,range=A[-B]]..."
 
 /* "LO-HI" for --src-ports: 1 <= LO <= HI <= 65535. */
 static int ld_ports_parse(struct ld_conf *c, const char *arg, char *err,
@@ -163,12 +169,45 @@ bad:
 			"1 <= LO <= HI <= 65535", arg);
 }
 
+/* "range=A[-B]" of --addr: the run A..B (A alone without -B). */
+static int ld_range_parse(struct ld_addr *a, char *opt, const char *arg,
+		char *err, size_t len)
+{
+	char *dash = strchr(opt + 6, '-');
+	uint32_t lo, hi;
+
+	if (a->n_more == LD_MAX_MORE)
+		return ld_fail(err, len, "option --addr: at most %d range= "
+				"(in '%s')", LD_MAX_MORE, arg);
+	if (dash != NULL)
+		*dash = '\0';
+	if (ld_ipv4(opt + 6, &lo) != 0 ||
+			ld_ipv4(dash != NULL ? dash + 1 : opt + 6, &hi) != 0) {
+		if (dash != NULL)
+			*dash = '-';
+		return ld_fail(err, len, "option --addr: '%s' is not "
+				"range=IP or range=IP-IP (in '%s')", opt, arg);
+	}
+	if (dash != NULL)
+		*dash = '-';
+	if (lo == 0 || hi < lo || hi - lo >= LD_MAX_SOURCES)
+		return ld_fail(err, len, "option --addr: '%s': a range runs "
+				"upwards from a nonzero address, %d addresses "
+				"at most (in '%s')", opt, LD_MAX_SOURCES, arg);
+	a->more[a->n_more].lo = lo;
+	a->more[a->n_more++].n = hi - lo + 1;
+	return 0;
+}
+
 /* One ",key=value" of --addr. */
 static int ld_addr_opt(struct ld_addr *a, char *opt, const char *arg,
 		char *err, size_t len)
 {
 	char *end;
 	unsigned long n;
+
+	if (strncmp(opt, "range=", 6) == 0)
+		return ld_range_parse(a, opt, arg, err, len);
 
 	if (strncmp(opt, "gw=", 3) == 0) {
 		if (ld_ipv4(opt + 3, &a->gateway) != 0)
@@ -187,15 +226,61 @@ static int ld_addr_opt(struct ld_addr *a, char *opt, const char *arg,
 		a->count = (uint16_t)n;
 		return 0;
 	}
-	return ld_fail(err, len, "option --addr: '%s' is neither gw=IP nor "
-			"count=N (in '%s')", opt, arg);
+	return ld_fail(err, len, "option --addr: '%s' is none of gw=IP, "
+			"count=N and range=A[-B] (in '%s')", opt, arg);
+}
+
+static int ld_runs_meet(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
+{
+	return a < b + nb && b < a + na;
+}
+
+/* Each range= of @p a: on the link, short of its network and broadcast
+ * addresses, apart from count=N's run and from each other; and no more
+ * than LD_MAX_SOURCES addresses in all. */
+static int ld_ranges_check(const struct ld_addr *a, uint32_t mask,
+		const char *arg, char *err, size_t len)
+{
+	uint32_t net = a->addr & mask, total = a->count;
+	char lo[16], hi[16];
+
+	for (uint8_t i = 0; i < a->n_more; i++) {
+		const struct ld_range *r = &a->more[i];
+		uint32_t last = r->lo + (r->n - 1);
+
+		ld_ip_text(r->lo, lo, sizeof(lo));
+		ld_ip_text(last, hi, sizeof(hi));
+		if ((r->lo & mask) != net || (last & mask) != net)
+			return ld_fail(err, len, "option --addr: range %s-%s is "
+					"not on the link of '%s'", lo, hi, arg);
+		if (a->prefix_len < 31 && (r->lo == net ||
+				last == (net | ~mask)))
+			return ld_fail(err, len, "option --addr: range %s-%s "
+					"holds the subnet's network or broadcast "
+					"address (in '%s')", lo, hi, arg);
+		if (ld_runs_meet(r->lo, r->n, a->addr, a->count))
+			return ld_fail(err, len, "option --addr: range %s-%s "
+					"meets the addresses of IP and count=N "
+					"(in '%s')", lo, hi, arg);
+		for (uint8_t j = 0; j < i; j++)
+			if (ld_runs_meet(r->lo, r->n, a->more[j].lo,
+					a->more[j].n))
+				return ld_fail(err, len, "option --addr: range "
+						"%s-%s meets an earlier range "
+						"(in '%s')", lo, hi, arg);
+		total += r->n;
+	}
+	if (total > LD_MAX_SOURCES)
+		return ld_fail(err, len, "option --addr: %u addresses, more than "
+				"%d (in '%s')", total, LD_MAX_SOURCES, arg);
+	return 0;
 }
 
 /* LD_ADDR_FORM for --addr: count=N takes IP and the N - 1 after it. */
 static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 		size_t len)
 {
-	char buf[96], *slash, *comma, *end;
+	char buf[512], *slash, *comma, *end;
 	unsigned long plen;
 	uint32_t mask, last;
 
@@ -204,6 +289,7 @@ static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 				LD_ADDR_FORM, arg);
 	strcpy(buf, arg);
 	a->count = 1;
+	a->n_more = 0;
 	comma = strchr(buf, ',');
 	if (comma != NULL)
 		*comma++ = '\0';
@@ -238,7 +324,7 @@ static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 			last == (a->addr | ~mask)))
 		return ld_fail(err, len, "option --addr: '%s': the range holds "
 				"the subnet's network or broadcast address", arg);
-	return 0;
+	return ld_ranges_check(a, mask, arg, err, len);
 }
 
 int ld_url_parse(struct ld_conf *c, const char *url, char *err, size_t len)
@@ -458,11 +544,13 @@ static const char ld_usage[] =
 "  --url URL                   the target (or give it as the last word)\n"
 "  --origin ORIGIN             send this Origin header\n"
 "  --protocol LIST             offer these subprotocols\n"
-"  --addr IP/PREFIX[,gw=IP][,count=N]\n"
+"  --addr IP/PREFIX[,gw=IP][,count=N][,range=A[-B]]...\n"
 "                              our address on the next port (repeat per\n"
 "                              port; connections spread over them);\n"
 "                              count=N: IP and the N-1 after it, used in\n"
 "                              turn, each with its own ephemeral ports;\n"
+"                              range=A-B (up to 7): more such addresses,\n"
+"                              on the link, after those of count=N;\n"
 "                              default " LD_DEFAULT_ADDR_TEXT "\n"
 "  --gw IP                     default gateway of the first port\n"
 "\n"
@@ -720,12 +808,6 @@ static uint32_t ld_netmask(uint8_t prefix_len)
 	return prefix_len == 0 ? 0 : 0xffffffffu << (32 - prefix_len);
 }
 
-static void ld_ip_text(uint32_t ip, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
-			(ip >> 8) & 0xff, ip & 0xff);
-}
-
 /* The target must be on a port's subnet or behind its gateway. */
 static int ld_check_route(const struct ld_conf *c, char *err, size_t len)
 {
@@ -736,7 +818,11 @@ static int ld_check_route(const struct ld_conf *c, char *err, size_t len)
 		const struct ld_addr *p = &c->addrs[i];
 		uint32_t m = ld_netmask(p->prefix_len);
 
-		if (c->dst - p->addr < p->count)
+		int ours = c->dst - p->addr < p->count;
+
+		for (uint8_t k = 0; k < p->n_more; k++)
+			ours |= c->dst - p->more[k].lo < p->more[k].n;
+		if (ours)
 			return ld_fail(err, len, "option --url: %s is our own "
 					"address (--addr)", dst);
 		if ((p->addr & m) == (c->dst & m) || p->gateway != 0)

@@ -61,6 +61,8 @@ static void ld_clients(void)
 
 _Static_assert(LD_MAX_SOURCES == TS_MAX_ADDRS,
 		"--addr count=N is what one interface may own");
+_Static_assert(LD_MAX_MORE == TS_MAX_MORE,
+		"--addr range= are the interface's further runs");
 
 /* The dataplane's configuration from ours. */
 static void ld_dp_conf(void)
@@ -75,6 +77,11 @@ static void ld_dp_conf(void)
 		d->ports[i].prefix_len = cf->addrs[i].prefix_len;
 		d->ports[i].gateway = cf->addrs[i].gateway;
 		d->ports[i].n_addrs = cf->addrs[i].count;
+		d->ports[i].n_more = cf->addrs[i].n_more;
+		for (uint8_t k = 0; k < cf->addrs[i].n_more; k++) {
+			d->ports[i].more[k].lo = cf->addrs[i].more[k].lo;
+			d->ports[i].more[k].n = cf->addrs[i].more[k].n;
+		}
 	}
 	snprintf(d->stats_sock, sizeof(d->stats_sock), "%s", cf->stats_sock);
 	d->mbufs = cf->mbufs;

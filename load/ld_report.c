@@ -29,13 +29,16 @@ static const struct ld_conn *ld_conn_of(uint32_t gid)
 	return w != NULL ? &w->conns[gid / ld.n_workers] : NULL;
 }
 
-/* Source addresses over all ports (--addr ...,count=N). */
+/* Source addresses over all ports (--addr ...,count=N,range=A-B). */
 static unsigned int ld_sources(const struct ld_conf *cf)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < cf->n_addrs; i++)
+	for (unsigned int i = 0; i < cf->n_addrs; i++) {
 		n += cf->addrs[i].count;
+		for (uint8_t k = 0; k < cf->addrs[i].n_more; k++)
+			n += cf->addrs[i].more[k].n;
+	}
 	return n;
 }
 

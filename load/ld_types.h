@@ -58,12 +58,23 @@ struct ld_size_dist {
 /** Addresses one --addr may take (count=N); the stack's TS_MAX_ADDRS. */
 #define LD_MAX_SOURCES 4096
 
+/** Further runs one --addr may take (range=A-B); the stack's TS_MAX_MORE. */
+#define LD_MAX_MORE 7
+
+/** A run of source addresses: lo and the next n - 1, in host order. */
+struct ld_range {
+	uint32_t lo;
+	uint32_t n;
+};
+
 /** One address of the generator: a DPDK port's, in host order. */
 struct ld_addr {
 	uint32_t addr;
 	uint8_t prefix_len;
+	uint8_t n_more;        /**< runs in more[] */
 	uint32_t gateway;      /**< 0: none */
 	uint16_t count;        /**< addresses from addr on (count=N), >= 1 */
+	struct ld_range more[LD_MAX_MORE]; /**< range=A[-B], in order */
 };
 
 /** Everything one run is told; filled by ld_conf_parse(). */

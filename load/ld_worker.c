@@ -83,7 +83,7 @@ uint32_t ld_src_for(const struct ts_ctx *ts, uint32_t gid)
 {
 	uint8_t usable[TS_MAX_IFACES], n = ld_usable(ts, usable);
 	uint32_t ports = n != 0 ? n : 1, gcd = ld.n_workers, b = ports;
-	const struct ts_iface *ifc = &ts->ifs[n != 0 ? usable[gid % n] : 0];
+	uint8_t ifidx = n != 0 ? usable[gid % n] : 0;
 
 	/* A worker's k-th connections (k = gid / workers) visit its ports
 	 * with period ports / gcd(workers, ports): each visit of a port takes
@@ -94,8 +94,7 @@ uint32_t ld_src_for(const struct ts_ctx *ts, uint32_t gid)
 		gcd = b;
 		b = t;
 	}
-	return ifc->conf.addr +
-		(gid / ld.n_workers / (ports / gcd)) % ifc->n_addrs;
+	return ts_iface_addr(ts, ifidx, gid / ld.n_workers / (ports / gcd));
 }
 
 static int ld_worker_conns(struct ld_worker *w, int socket)

@@ -52,10 +52,21 @@ void ts_set_neigh(struct ts_ctx *ctx, ts_neigh_fn fn, void *arg);
  * @param tx_queue this worker's transmit queue on the port
  * @param socket   NUMA socket for the ARP table
  * @return the interface index (>= 0), -TS_ERR_INVAL (bad prefix, address
- *         zero, too many interfaces), or -TS_ERR_NOMEM.
+ *         zero, too many interfaces, a run off the link, holding the
+ *         subnet's network or broadcast address, or meeting another run,
+ *         more than TS_MAX_ADDRS in all), or -TS_ERR_NOMEM.
  */
 int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 		uint16_t tx_queue, int socket);
+
+/** How many addresses interface @p ifidx owns, all its runs together. */
+uint32_t ts_iface_addrs(const struct ts_ctx *ctx, uint8_t ifidx);
+
+/**
+ * The @p k-th address of interface @p ifidx (k modulo ts_iface_addrs()):
+ * addr's run first, then struct ts_iface_conf more[] in order.
+ */
+uint32_t ts_iface_addr(const struct ts_ctx *ctx, uint8_t ifidx, uint32_t k);
 
 /** Release the context's tables and any packets still queued in it. */
 void ts_ctx_free(struct ts_ctx *ctx);
@@ -197,7 +208,7 @@ int ts_tcp_connect(struct ts_ctx *ctx, uint8_t ifidx, uint32_t dst,
 
 /**
  * ts_tcp_connect() from @p src, one of the interface's addresses
- * (struct ts_iface_conf n_addrs): each source has its own ephemeral ports,
+ * (struct ts_iface_conf n_addrs and more[]): each source has its own ephemeral ports,
  * so N addresses reach N times as many connections to one destination.
  * @return as ts_tcp_connect(); -TS_ERR_INVAL also when @p src is not ours.
  */

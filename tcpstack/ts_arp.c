@@ -176,9 +176,12 @@ void ts_arp_announce(struct ts_ctx *ctx, uint8_t ifidx, uint64_t tsc)
 
 	RTE_SET_USED(tsc);
 	/* Each address of ours, so that neighbours learn them all. */
-	for (uint32_t i = 0; i < ifc->n_addrs; i++)
-		ts_arp_send(ctx, ifc, RTE_ARP_OP_REQUEST, &bcast, &zero,
-				ifc->conf.addr + i, ifc->conf.addr + i);
+	for (uint32_t k = 0; k < ifc->n_total; k++) {
+		uint32_t ip = ts_iface_addr(ctx, ifidx, k);
+
+		ts_arp_send(ctx, ifc, RTE_ARP_OP_REQUEST, &bcast, &zero, ip,
+				ip);
+	}
 }
 
 static void ts_arp_send_pending(struct ts_ctx *ctx, struct ts_iface *ifc,

@@ -84,30 +84,73 @@ void ts_set_neigh(struct ts_ctx *ctx, ts_neigh_fn fn, void *arg)
 	ctx->neigh_arg = arg;
 }
 
+/* Whether the run @p lo, n stays on the link of @p net / @p mask, short of
+ * 255.255.255.255; with @p strict, it holds neither the subnet's network
+ * nor its broadcast address. */
+static int ts_range_ok(uint32_t net, uint32_t mask, uint8_t prefix_len,
+		uint32_t lo, uint32_t n, int strict)
+{
+	uint32_t last = lo + (n - 1);
+
+	if (lo == 0 || n == 0 || n > TS_MAX_ADDRS || last < lo ||
+			(lo & mask) != net || (last & mask) != net)
+		return 0;
+	return !strict || prefix_len >= 31 ||
+		(lo != net && last != (net | ~mask));
+}
+
+static int ts_ranges_meet(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
+{
+	return a < b + nb && b < a + na;
+}
+
+/* The interface's address runs: addr's and more[], apart from each other,
+ * TS_MAX_ADDRS at most. @return the addresses in all, 0 when refused. */
+static uint32_t ts_iface_ranges_ok(const struct ts_iface_conf *conf,
+		uint32_t n, uint32_t mask)
+{
+	uint32_t net = conf->addr & mask, total = n;
+
+	if (conf->n_more > TS_MAX_MORE ||
+			!ts_range_ok(net, mask, conf->prefix_len, conf->addr, n,
+				n > 1))
+		return 0;
+	for (uint8_t i = 0; i < conf->n_more; i++) {
+		const struct ts_addr_range *r = &conf->more[i];
+
+		if (!ts_range_ok(net, mask, conf->prefix_len, r->lo, r->n, 1) ||
+				ts_ranges_meet(r->lo, r->n, conf->addr, n))
+			return 0;
+		for (uint8_t j = 0; j < i; j++)
+			if (ts_ranges_meet(r->lo, r->n, conf->more[j].lo,
+					conf->more[j].n))
+				return 0;
+		total += r->n;
+	}
+	return total <= TS_MAX_ADDRS ? total : 0;
+}
+
 int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 		uint16_t tx_queue, int socket)
 {
 	uint32_t n = conf->n_addrs > 1 ? conf->n_addrs : 1;
 	uint32_t mask = conf->prefix_len == 0 || conf->prefix_len > 32 ? 0 :
 		UINT32_MAX << (32 - conf->prefix_len);
-	uint32_t last = conf->addr + (n - 1);
+	uint32_t total;
 	struct ts_iface *ifc;
 	int rc;
 
-	/* Every address on the link, none past 255.255.255.255, and a range
-	 * holds neither the subnet's network nor its broadcast address. */
-	if (ctx->n_ifs == TS_MAX_IFACES || conf->prefix_len > 32 ||
-			conf->addr == 0 || n > TS_MAX_ADDRS || last < conf->addr ||
-			(last & mask) != (conf->addr & mask) ||
-			(n > 1 && conf->prefix_len < 31 &&
-			 (conf->addr == (conf->addr & mask) ||
-			  last == (conf->addr | ~mask))))
+	if (ctx->n_ifs == TS_MAX_IFACES || conf->prefix_len > 32)
+		return -TS_ERR_INVAL;
+	total = ts_iface_ranges_ok(conf, n, mask);
+	if (total == 0)
 		return -TS_ERR_INVAL;
 	ifc = &ctx->ifs[ctx->n_ifs];
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->conf = *conf;
 	ifc->netmask = mask;
 	ifc->n_addrs = n;
+	ifc->n_total = total;
 	ifc->tx_queue = tx_queue;
 	rc = ts_arp_table_init(&ifc->arp, ctx->arp_entries, socket);
 	if (rc < 0)
@@ -236,4 +279,25 @@ void ts_input(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf **pkts,
 	/* Counted once a burst, not once a frame. */
 	ts_count(ctx, TS_STAT_RX_PKTS, n);
 	ts_count(ctx, TS_STAT_RX_BYTES, bytes);
+}
+
+uint32_t ts_iface_addrs(const struct ts_ctx *ctx, uint8_t ifidx)
+{
+	return ctx->ifs[ifidx].n_total;
+}
+
+uint32_t ts_iface_addr(const struct ts_ctx *ctx, uint8_t ifidx, uint32_t k)
+{
+	const struct ts_iface *ifc = &ctx->ifs[ifidx];
+
+	k %= ifc->n_total;
+	if (k < ifc->n_addrs)
+		return ifc->conf.addr + k;
+	k -= ifc->n_addrs;
+	for (uint8_t i = 0; i < ifc->conf.n_more; i++) {
+		if (k < ifc->conf.more[i].n)
+			return ifc->conf.more[i].lo + k;
+		k -= ifc->conf.more[i].n;
+	}
+	return ifc->conf.addr;          /* not reached: k < n_total */
 }

@@ -104,7 +104,12 @@ static inline int ts_tx_held(const struct ts_iface *ifc)
 /** Whether @p ip is one of the interface's own addresses. */
 static inline int ts_ip_ours(const struct ts_iface *ifc, uint32_t ip)
 {
-	return ip - ifc->conf.addr < ifc->n_addrs;
+	if (likely(ip - ifc->conf.addr < ifc->n_addrs))
+		return 1;
+	for (uint8_t i = 0; i < ifc->conf.n_more; i++)
+		if (ip - ifc->conf.more[i].lo < ifc->conf.more[i].n)
+			return 1;
+	return 0;
 }
 
 static inline int ts_ip_on_link(const struct ts_iface *ifc, uint32_t ip)

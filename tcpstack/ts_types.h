@@ -16,8 +16,11 @@
 
 /** Interfaces (DPDK ports) one stack context drives. */
 #define TS_MAX_IFACES 4
-/** Addresses one interface may own (struct ts_iface_conf n_addrs). */
+/** Addresses one interface may own, all its ranges together. */
 #define TS_MAX_ADDRS 4096
+/** Ranges of addresses an interface may own besides addr's own
+ * (struct ts_iface_conf more). */
+#define TS_MAX_MORE 7
 /** Packets a transmit buffer collects before it is offered to the port. */
 #define TS_TX_BURST 32
 /**
@@ -174,6 +177,12 @@ enum ts_err {
 	TS_ERR_FULL = 3,    /**< a bounded table or queue is full */
 };
 
+/** A run of addresses: lo and the next n - 1, in host order. */
+struct ts_addr_range {
+	uint32_t lo;
+	uint32_t n;                  /**< >= 1 */
+};
+
 /** Static configuration of an interface, in host byte order. */
 struct ts_iface_conf {
 	uint16_t port_id;            /**< DPDK port */
@@ -182,7 +191,11 @@ struct ts_iface_conf {
 	uint16_t n_addrs;            /**< addr and the next n_addrs - 1 are
 	                                  ours (0 and 1: addr alone) */
 	uint8_t prefix_len;          /**< 0..32 */
+	uint8_t n_more;              /**< ranges in more[] */
 	uint32_t gateway;            /**< default gateway, 0 for none */
+	/** More addresses of ours, on the link and apart from addr's and
+	 * from each other: a source-address set of several runs. */
+	struct ts_addr_range more[TS_MAX_MORE];
 };
 
 /** Tunables shared by every worker's context. */
@@ -248,12 +261,15 @@ typedef int (*ts_handoff_fn)(void *arg, uint16_t owner, uint8_t ifidx,
 
 /** One interface as seen by one worker. */
 struct ts_iface {
-	struct ts_iface_conf conf;
 	uint32_t netmask;            /**< host order, from prefix_len */
 	uint32_t n_addrs;            /**< addresses from conf.addr on, >= 1 */
+	uint32_t n_total;            /**< n_addrs and those of conf.more[] */
 	uint16_t tx_queue;           /**< this worker's queue on the port */
 	uint16_t tx_n;               /**< frames in tx_buf */
 	uint8_t tx_blocked;          /**< the port took less than offered */
+	/* Its head (MAC, address) shares the first cache line with the
+	 * above; more[] comes last, read only off the common path. */
+	struct ts_iface_conf conf;
 	struct ts_arp_table arp;
 	struct rte_mbuf *tx_buf[TS_TX_QUEUE];
 } __rte_cache_aligned;

@@ -13,7 +13,8 @@ Modes:
 Prints "load_echo_server: listening" once it accepts, and on SIGTERM or
 SIGINT one line of totals:
   load_echo_server: conns=N msgs=N bytes=N sent=N closes=N open=N peers=N
-(peers: the distinct client addresses seen)
+(peers: the distinct client addresses seen), then those addresses, sorted:
+  load_echo_server: peer_addrs A.B.C.D,...
 
 usage: load_echo_server.py --addr IP --port N [--mode MODE] [--every N]
 """
@@ -126,6 +127,9 @@ async def main(args):
               (args.addr, args.port, args.mode), flush=True)
         await stop
     print(T.line(), flush=True)
+    print("load_echo_server: peer_addrs %s" % ",".join(
+        sorted(T.peers, key=lambda a: tuple(int(x) for x in a.split(".")))),
+        flush=True)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,18 @@ check "4 sources: the server saw 4 client addresses" \
 	test "$(load_server_total peers)" = 4
 check "4 sources: reported" test "$(load_json source_addresses)" = 4
 
+# 5c. a set of runs: count=2 and two range= make six sources, each used.
+set6=198.18.0.10,198.18.0.11,198.18.0.40,198.18.0.41,198.18.0.42,198.18.0.100
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+load_run --addr "198.18.0.10/$PREFIX,count=2,range=198.18.0.40-198.18.0.42,range=198.18.0.100" \
+	-s connect -c 12 -n 240 "$URL/"
+load_server_stop
+connect_ok "address set" 240
+check "address set: the server saw exactly the six addresses" \
+	test "$(sed -n 's/^load_echo_server: peer_addrs //p' "$LOAD_SRV_LOG" |
+		tail -1)" = "$set6"
+check "address set: reported" test "$(load_json source_addresses)" = 6
+
 # 6. idle: 50 connections held with pings every 100 ms.
 load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
 load_run "${OUR[@]}" -s idle -c 50 --ping-interval 100 -d 1 "$URL/"

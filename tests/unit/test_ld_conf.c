@@ -237,6 +237,66 @@ static void test_addr_count(void **state)
 	assert_int_equal(conf.port_hi, 40001);
 }
 
+/* range=A[-B] adds runs to count=N's: several, single addresses too. */
+static void test_addr_ranges(void **state)
+{
+	const char *u = "ws://198.18.0.1/", *u10 = "ws://10.9.9.9/";
+
+	(void)state;
+	assert_int_equal(parse("--addr", "198.18.0.10/16,count=2,"
+			"range=198.18.4.1-198.18.4.200,range=198.18.9.7,gw=198.18.0.1",
+			u, NULL), 0);
+	assert_int_equal(conf.addrs[0].count, 2);
+	assert_int_equal(conf.addrs[0].n_more, 2);
+	assert_int_equal(conf.addrs[0].more[0].lo, 0xc6120401);
+	assert_int_equal(conf.addrs[0].more[0].n, 200);
+	assert_int_equal(conf.addrs[0].more[1].lo, 0xc6120907);
+	assert_int_equal(conf.addrs[0].more[1].n, 1);
+	assert_int_equal(conf.addrs[0].gateway, 0xc6120001);
+	/* A plain --addr after a ranged one starts with none. */
+	assert_int_equal(parse("--addr", "198.18.0.10/24,range=198.18.0.20",
+			"--addr", "10.0.0.2/8", u, NULL), 0);
+	assert_int_equal(conf.addrs[0].n_more, 1);
+	assert_int_equal(conf.addrs[1].n_more, 0);
+	/* Seven at most, each a run upwards, on the link, apart. */
+	assert_int_equal(parse("--addr", "10.0.0.1/8,range=10.0.1.1,"
+			"range=10.0.2.1,range=10.0.3.1,range=10.0.4.1,"
+			"range=10.0.5.1,range=10.0.6.1,range=10.0.7.1", u10, NULL), 0);
+	assert_int_equal(conf.addrs[0].n_more, 7);
+	expect_error("at most 7 range=", "--addr", "10.0.0.1/8,range=10.0.1.1,"
+			"range=10.0.2.1,range=10.0.3.1,range=10.0.4.1,"
+			"range=10.0.5.1,range=10.0.6.1,range=10.0.7.1,"
+			"range=10.0.8.1", u10, NULL);
+	expect_error("is not range=IP or range=IP-IP", "--addr",
+			"198.18.0.10/24,range=198.18.0.x", u, NULL);
+	expect_error("is not range=IP or range=IP-IP", "--addr",
+			"198.18.0.10/24,range=198.18.0.20-", u, NULL);
+	expect_error("runs upwards", "--addr",
+			"198.18.0.10/24,range=198.18.0.30-198.18.0.20", u, NULL);
+	expect_error("not on the link", "--addr",
+			"198.18.0.10/24,range=198.18.1.5", u, NULL);
+	expect_error("not on the link", "--addr",
+			"198.18.0.10/24,range=198.18.0.250-198.18.1.3", u, NULL);
+	expect_error("network or broadcast", "--addr",
+			"198.18.0.10/24,range=198.18.0.250-198.18.0.255", u, NULL);
+	expect_error("network or broadcast", "--addr",
+			"198.18.0.10/24,range=198.18.0.0", u, NULL);
+	expect_error("meets the addresses of IP", "--addr",
+			"198.18.0.10/24,count=5,range=198.18.0.14-198.18.0.20", u,
+			NULL);
+	expect_error("meets an earlier range", "--addr",
+			"198.18.0.10/24,range=198.18.0.30-198.18.0.40,"
+			"range=198.18.0.20-198.18.0.30", u, NULL);
+	expect_error("more than 4096", "--addr",
+			"10.0.0.1/8,count=4000,range=10.1.0.1-10.1.0.97", u10, NULL);
+	assert_int_equal(parse("--addr",
+			"10.0.0.1/8,count=4000,range=10.1.0.1-10.1.0.96", u10, NULL),
+			0);
+	expect_error("our own address", "--addr",
+			"198.18.0.10/24,range=198.18.0.20-198.18.0.30",
+			"ws://198.18.0.25/", NULL);
+}
+
 static void test_option_errors(void **state)
 {
 	const char *u = "ws://198.18.0.1:8080/echo";
@@ -374,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_addr_count),
+		cmocka_unit_test(test_addr_ranges),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_sizes),
 	};

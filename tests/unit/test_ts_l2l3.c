@@ -702,6 +702,98 @@ static void test_several_addresses(void **state)
 				first + i);
 }
 
+static uint32_t arp_sip_of(struct rte_mbuf *m)
+{
+	return rte_be_to_cpu_32(((struct rte_arp_hdr *)(rte_pktmbuf_mtod(m,
+			struct rte_ether_hdr *) + 1))->arp_data.arp_sip);
+}
+
+/* A set of runs: .10-.11, .40-.42 and .100 are ours, in that order; runs
+ * off the link, on its network or broadcast address, meeting another, or
+ * too many are refused. */
+static void test_address_set(void **state)
+{
+	const uint32_t net = TS_IPV4(198, 18, 0, 0);
+	const uint32_t ours[] = { net + 10, net + 11, net + 40, net + 41,
+		net + 42, net + 100 };
+	struct ts_iface_conf ic = {
+		.port_id = 0, .mac = our_mac, .addr = net + 10, .prefix_len = 24,
+		.n_addrs = 2, .n_more = 2,
+		.more = { { net + 40, 3 }, { net + 100, 1 } },
+	};
+	struct ts_iface_conf bad;
+	struct ts_conf conf;
+	uint64_t drops = 0;
+
+	(void)state;
+	ts_ctx_free(&ctx);
+	ts_conf_defaults(&conf);
+	assert_int_equal(ts_ctx_init(&ctx, &conf, pool, 0, HZ), 0);
+	ts_set_tx(&ctx, capture_tx, NULL);
+	bad = ic;
+	bad.more[1] = (struct ts_addr_range){ TS_IPV4(198, 18, 1, 1), 1 };
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1] = (struct ts_addr_range){ net + 250, 6 };  /* to .255 */
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1] = (struct ts_addr_range){ net, 1 };
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1] = (struct ts_addr_range){ net + 5, 6 };    /* meets .10 */
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1] = (struct ts_addr_range){ net + 42, 2 };   /* meets .42 */
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1] = (struct ts_addr_range){ net + 100, 0 };
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad = ic;
+	bad.prefix_len = 16;
+	bad.more[1] = (struct ts_addr_range){ TS_IPV4(198, 18, 1, 1),
+		TS_MAX_ADDRS - 4 };                     /* 4,097 in all */
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.more[1].n--;
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), 0);
+	assert_int_equal(ts_iface_addrs(&ctx, 0), TS_MAX_ADDRS);
+	ts_ctx_free(&ctx);
+	assert_int_equal(ts_ctx_init(&ctx, &conf, pool, 0, HZ), 0);
+	ts_set_tx(&ctx, capture_tx, NULL);
+	bad = ic;
+	bad.n_more = TS_MAX_MORE + 1;
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	assert_int_equal(ts_iface_add(&ctx, &ic, 0, 0), 0);
+
+	assert_int_equal(ts_iface_addrs(&ctx, 0), 6);
+	for (uint32_t k = 0; k < 12; k++)
+		assert_int_equal(ts_iface_addr(&ctx, 0, k), ours[k % 6]);
+	/* ARP and ICMP answer for each of ours, from the address asked. */
+	for (uint32_t a = net + 1; a < net + 120; a++) {
+		int mine = 0;
+
+		for (unsigned int i = 0; i < RTE_DIM(ours); i++)
+			mine |= a == ours[i];
+		input1(arp_frame(RTE_ARP_OP_REQUEST, &peer_mac, PEER_IP, a), 0);
+		if (!mine) {
+			assert_int_equal(n_captured, 0);
+			drops++;
+			continue;
+		}
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(arp_sip_of(captured[0]), a);
+		free_captured();
+		input1(echo_frame(PEER_IP, a, 8), 0);
+		assert_int_equal(n_captured, 1);
+		assert_int_equal(rte_be_to_cpu_32(ip_of(captured[0])->src_addr), a);
+		free_captured();
+	}
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_ARP_NOT_FOR_US], drops);
+	input1(echo_frame(PEER_IP, net + 43, 8), 0);
+	assert_int_equal(n_captured, 0);
+	assert_int_equal(ctx.stats.v[TS_STAT_DROP_IP_NOT_FOR_US], 1);
+	/* Announced, each of them, in order. */
+	ts_arp_announce(&ctx, 0, 0);
+	ts_flush(&ctx);
+	assert_int_equal(n_captured, 6);
+	for (unsigned int i = 0; i < 6; i++)
+		assert_int_equal(arp_sip_of(captured[i]), ours[i]);
+}
+
 /* A full port holds frames back, in order; only beyond TS_TX_QUEUE are
  * they dropped, and counted. */
 static void test_tx_full_counted(void **state)
@@ -821,6 +913,7 @@ int main(void)
 		T(test_gratuitous_announce),
 		T(test_output_routes),
 		T(test_tx_full_counted),
+		T(test_address_set),
 		T(test_several_addresses),
 		T(test_burst),
 		T(test_stat_names),
