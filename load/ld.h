@@ -186,6 +186,16 @@ static inline uint64_t ld_msg_seed(uint32_t gid, uint32_t seq)
 void ld_msg_build(uint8_t *p, uint32_t len, const struct ld_msg_hdr *h,
 		bool text);
 
+/**
+ * Write bytes [@p off, @p off + @p len) of the message ld_msg_build()
+ * writes, @p h's, masked as a client frame's payload with @p key (its
+ * bytes in memory order, RFC 6455 section 5.3) as they are written: the
+ * same bytes as building, then masking at phase @p off, in one pass, and
+ * with no load of what was just stored. The message must reach off + len.
+ */
+void ld_msg_put_masked(uint8_t *p, uint32_t off, uint32_t len,
+		const struct ld_msg_hdr *h, bool text, uint32_t key);
+
 /** Write the header alone (ld_msg_hdr_size() bytes). */
 void ld_msg_hdr_write(uint8_t *p, const struct ld_msg_hdr *h, bool text);
 

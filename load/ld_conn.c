@@ -173,7 +173,7 @@ static int ld_ws_send(void *user, const uint8_t *frame, size_t len)
 
 /*
  * A data message of @p size payload bytes as a masked client frame: the
- * header, the message, then the mask applied in place, segment by
+ * frame header, then the message, masked as it is written, segment by
  * segment with the payload offset as the mask phase.
  */
 static struct rte_mbuf *ld_msg_mbuf(struct ld_worker *w, uint32_t size,
@@ -181,8 +181,6 @@ static struct rte_mbuf *ld_msg_mbuf(struct ld_worker *w, uint32_t size,
 {
 	const bool text = !ld.conf.binary;
 	const uint32_t hl = (uint32_t)ws_frame_hdr_size(size, true);
-	const uint32_t ml = ld_msg_hdr_size(text);
-	const uint64_t seed = ld_msg_seed(h->gid, h->seq);
 	uint32_t key = (uint32_t)ws_ctx_rand(&w->ws);
 	struct rte_mbuf *head = NULL;
 	uint32_t off = 0;   /* payload bytes written */
@@ -207,15 +205,7 @@ static struct rte_mbuf *ld_msg_mbuf(struct ld_worker *w, uint32_t size,
 		if (skip != 0)
 			ws_frame_hdr_encode(p, text ? WS_OP_TEXT : WS_OP_BINARY,
 					true, size, (const uint8_t *)&key);
-		p += skip;
-		if (off == 0) {
-			/* The first segment holds the header whole (room >= 2 KB). */
-			ld_msg_hdr_write(p, h, text);
-			ld_pat_fill(p + ml, 0, n - ml, seed, text);
-		} else {
-			ld_pat_fill(p, off - ml, n, seed, text);
-		}
-		w->ws.unmask(p, p, n, key, off);
+		ld_msg_put_masked(p + skip, off, n, h, text, key);
 		off += n;
 	}
 	return head;

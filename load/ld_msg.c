@@ -147,6 +147,60 @@ bool ld_pat_check(const uint8_t *p, uint64_t off, size_t len, uint64_t seed,
 	return true;
 }
 
+_Static_assert(LD_MSG_HDR % 4 == 0 && LD_MSG_HDR_TEXT % 4 == 0,
+		"the pattern's words start at mask phase 0");
+_Static_assert(LD_MSG_HDR == 24, "ld_msg_put_masked writes three words");
+
+void ld_msg_put_masked(uint8_t *p, uint32_t off, uint32_t len,
+		const struct ld_msg_hdr *h, bool text, uint32_t key)
+{
+	const uint32_t hl = ld_msg_hdr_size(text);
+	const uint64_t seed = ld_msg_seed(h->gid, h->seq);
+	const uint64_t key2 = (uint64_t)key << 32 | key;
+	uint64_t k;
+	unsigned int s;
+
+	if (off == 0 && len >= hl && !text) {
+		/* The binary header's fields as words (ld_hdr_bin's layout). */
+		uint64_t w[3] = {
+			((uint64_t)h->seq << 32 | h->gid) ^ key2,
+			h->t_intended ^ key2,
+			((uint64_t)ld_msg_check(h) << 32 | h->t_delta) ^ key2,
+		};
+
+		memcpy(p, w, sizeof(w));
+		p += hl;
+		off = hl;
+		len -= hl;
+	} else if (off < hl) {
+		uint8_t b[LD_MSG_HDR_TEXT];
+		uint32_t n = len < hl - off ? len : hl - off;
+
+		ld_msg_hdr_write(b, h, text);
+		for (uint32_t i = 0; i < n; i++)
+			p[i] = b[off + i] ^ (uint8_t)(key >> (8 * ((off + i) & 3)));
+		p += n;
+		off += n;
+		len -= n;
+	}
+	/* Pattern offset q = off - hl; q and off agree modulo 4. */
+	k = (uint64_t)(off - hl) >> 3;
+	s = (unsigned int)((off - hl) & 7);
+	while (len > 0) {
+		uint64_t w = ld_pat_word(seed, k++, text) ^ key2;
+
+		if (s == 0 && len >= 8) {
+			memcpy(p, &w, 8);
+			p += 8;
+			len -= 8;
+			continue;
+		}
+		for (; s < 8 && len > 0; s++, len--)
+			*p++ = (uint8_t)(w >> (8 * s));
+		s = 0;
+	}
+}
+
 void ld_msg_build(uint8_t *p, uint32_t len, const struct ld_msg_hdr *h,
 		bool text)
 {

@@ -1,7 +1,8 @@
 /**
  * @file
  * Unit tests of wsgw-load's messages: the header read back in binary and
- * text, the pattern equal whether written whole or in pieces, the checker
+ * text, the pattern equal whether written whole or in pieces, masked as
+ * written equal to masked after, the checker
  * at every split, and every single corrupted byte caught.
  */
 #include <setjmp.h>
@@ -53,6 +54,34 @@ static void test_text_is_printable(void **state)
 	ld_msg_build(p, sizeof(p), &hdr, true);
 	for (size_t i = 0; i < sizeof(p); i++)
 		assert_true(p[i] >= 0x21 && p[i] <= 0x7e);
+}
+
+/* Written masked, in pieces at every split, the bytes are the built
+ * message masked byte by byte with the key in memory order. */
+static void test_put_masked(void **state)
+{
+	const uint32_t key = 0xa1b2c3d4;
+	const uint8_t *kb = (const uint8_t *)&key;
+	uint8_t want[300], got[300];
+
+	(void)state;
+	for (int text = 0; text < 2; text++)
+		for (uint32_t len = ld_msg_hdr_size(text); len <= 140; len += 13) {
+			ld_msg_build(want, len, &hdr, text);
+			for (uint32_t i = 0; i < len; i++)
+				want[i] ^= kb[i & 3];
+			for (uint32_t a = 0; a <= len; a++)
+				for (uint32_t b = a; b <= len; b += 1 + (b & 3)) {
+					memset(got, 0xee, sizeof(got));
+					ld_msg_put_masked(got, 0, a, &hdr, text, key);
+					ld_msg_put_masked(got + a, a, b - a, &hdr,
+							text, key);
+					ld_msg_put_masked(got + b, b, len - b, &hdr,
+							text, key);
+					assert_memory_equal(got, want, len);
+					assert_int_equal(got[len], 0xee);
+				}
+		}
 }
 
 static void test_fill_in_pieces(void **state)
@@ -146,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_text_is_printable),
 		cmocka_unit_test(test_fill_in_pieces),
+		cmocka_unit_test(test_put_masked),
 		cmocka_unit_test(test_every_byte_checked),
 		cmocka_unit_test(test_stats_table),
 	};
