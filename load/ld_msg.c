@@ -107,14 +107,15 @@ static inline uint64_t ld_pat_word(uint64_t seed, uint64_t k, bool text)
 	return text ? (w & 0x1f1f1f1f1f1f1f1full) + 0x4141414141414141ull : w;
 }
 
-void ld_pat_fill(uint8_t *p, uint64_t off, size_t len, uint64_t seed,
-		bool text)
+/* The pattern from offset @p off, each word XORed with @p x (0: none). */
+static inline void ld_pat_put(uint8_t *p, uint64_t off, size_t len,
+		uint64_t seed, bool text, uint64_t x)
 {
 	uint64_t k = off >> 3;
 	unsigned int s = (unsigned int)(off & 7);
 
 	while (len > 0) {
-		uint64_t w = ld_pat_word(seed, k++, text);
+		uint64_t w = ld_pat_word(seed, k++, text) ^ x;
 
 		if (s == 0 && len >= 8) {
 			memcpy(p, &w, 8);
@@ -126,6 +127,12 @@ void ld_pat_fill(uint8_t *p, uint64_t off, size_t len, uint64_t seed,
 			*p++ = (uint8_t)(w >> (8 * s));
 		s = 0;
 	}
+}
+
+void ld_pat_fill(uint8_t *p, uint64_t off, size_t len, uint64_t seed,
+		bool text)
+{
+	ld_pat_put(p, off, len, seed, text, 0);
 }
 
 /* Regenerated in small pieces and compared: no copy of the message kept. */
@@ -157,8 +164,6 @@ void ld_msg_put_masked(uint8_t *p, uint32_t off, uint32_t len,
 	const uint32_t hl = ld_msg_hdr_size(text);
 	const uint64_t seed = ld_msg_seed(h->gid, h->seq);
 	const uint64_t key2 = (uint64_t)key << 32 | key;
-	uint64_t k;
-	unsigned int s;
 
 	if (off == 0 && len >= hl && !text) {
 		/* The binary header's fields as words (ld_hdr_bin's layout). */
@@ -183,22 +188,9 @@ void ld_msg_put_masked(uint8_t *p, uint32_t off, uint32_t len,
 		off += n;
 		len -= n;
 	}
-	/* Pattern offset q = off - hl; q and off agree modulo 4. */
-	k = (uint64_t)(off - hl) >> 3;
-	s = (unsigned int)((off - hl) & 7);
-	while (len > 0) {
-		uint64_t w = ld_pat_word(seed, k++, text) ^ key2;
-
-		if (s == 0 && len >= 8) {
-			memcpy(p, &w, 8);
-			p += 8;
-			len -= 8;
-			continue;
-		}
-		for (; s < 8 && len > 0; s++, len--)
-			*p++ = (uint8_t)(w >> (8 * s));
-		s = 0;
-	}
+	/* Pattern offset off - hl agrees with off modulo 4: each pattern
+	 * word starts at mask phase 0. */
+	ld_pat_put(p, off - hl, len, seed, text, key2);
 }
 
 void ld_msg_build(uint8_t *p, uint32_t len, const struct ld_msg_hdr *h,
