@@ -61,9 +61,14 @@ static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
 	 * Appropriate byte counting (RFC 3465, L = 2 segments): a delayed ACK
 	 * for two segments grows the window as two ACKs would, so that
 	 * congestion avoidance adds a segment per round trip, not half one.
+	 * In the slow start after a timeout, until what was in flight then
+	 * is acknowledged (recover), L is one segment (RFC 3465 2.3): an ACK
+	 * there may cover data that left before the timeout and the peer
+	 * held, and must not release a burst for it.
 	 */
 	if (c->cwnd < c->ssthresh)
-		c->cwnd += RTE_MIN(acked, 2u * c->mss);
+		c->cwnd += RTE_MIN(acked, ts_seq_lt(ack, c->recover) ?
+				(uint32_t)c->mss : 2u * c->mss);
 	else
 		c->cwnd += RTE_MAX(1u, (uint32_t)((uint64_t)c->mss *
 				RTE_MIN(acked, 2u * c->mss) / c->cwnd));

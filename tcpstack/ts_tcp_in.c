@@ -771,7 +771,10 @@ static int ts_tcp_in_ack(struct ts_ctx *ctx, struct ts_tcb *c,
 	if (ts_seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq &&
 			ts_seq_le(c->snd_wl2, ack))) {
 		if (c->snd_wnd == 0 && wnd > 0) {
-			c->t_rexmt = 0;          /* persist over */
+			/* Persist over: output sets a fresh timer. A reorder
+			 * deadline this ACK set (ts_sb_reo_check) runs on. */
+			if (!(c->flags & TS_TCBF_REO))
+				c->t_rexmt = 0;
 			c->backoff = 0;
 			ts_tcp_pend(ctx, c);
 		}

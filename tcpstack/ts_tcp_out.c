@@ -411,17 +411,22 @@ void ts_tcp_rto_arm(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 
 /*
  * The probe timeout fired (RFC 8985 7.3): send one new segment if the
- * window allows, else the last one again, so that its ACK's SACK blocks
- * show what is missing; then the RTO runs as usual.
+ * window allows, short or not, else the last one again, so that its ACK's
+ * SACK blocks show what is missing; then the RTO runs as usual.
  */
 void ts_tcp_tlp_fire(struct ts_ctx *ctx, struct ts_tcb *c, uint64_t tsc)
 {
 	uint32_t seg = ts_tcp_seg_size(c), len, tail;
+	uint8_t nagle = c->reo & TS_REO_NAGLE;
 
 	c->flags &= (uint16_t)~TS_TCBF_PTO;
 	c->flags |= TS_TCBF_TLP_SENT;
 	ts_count(ctx, TS_STAT_TCP_TLP, 1);
+	/* Nagle waits for an ACK, and the probe is what draws one: a short
+	 * segment it held goes as the probe (as Linux's). */
+	c->reo &= (uint8_t)~TS_REO_NAGLE;
 	len = ts_tcp_new_len(ctx, c, seg, seg);
+	c->reo |= nagle;
 	if (len == 0 || ts_tcp_send_new(ctx, c, len, tsc) == 0) {
 		tail = RTE_MIN(c->sndq_bytes, c->snd_nxt - c->snd_una);
 		len = RTE_MIN(tail, seg);

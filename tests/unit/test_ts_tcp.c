@@ -1171,6 +1171,37 @@ static void test_retransmit_backoff_timeout(void **state)
 	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RST_TX_TIMEOUT], 1);
 }
 
+/*
+ * Slow start grows the window by what an ACK covers, two segments at
+ * most (RFC 3465, L = 2); after a timeout, until what was then in flight
+ * is acknowledged, by one segment at most (L = 1).
+ */
+static void test_abc_after_rto(void **state)
+{
+	struct ts_tcb c = { .mss = 1000, .iss = 5000 };
+	uint32_t cw;
+
+	(void)state;
+	ts_cc_init(&c);
+	c.snd_una = 6000;
+	c.snd_max = 26000;                     /* 20 segments in flight */
+	cw = c.cwnd;
+	ts_cc_newreno.ack(&ctx, &c, 9000, 3000, 0);
+	assert_int_equal(c.cwnd, cw + 2000);   /* slow start, L = 2 */
+	ts_cc_rto(&c);
+	assert_int_equal(c.cwnd, 1000);
+	assert_int_equal(c.ssthresh, 10000);
+	assert_int_equal(c.recover, 26000);
+	/* Resent segments acknowledged with held ones: one segment each. */
+	ts_cc_newreno.ack(&ctx, &c, 9000, 3000, 0);
+	assert_int_equal(c.cwnd, 2000);
+	ts_cc_newreno.ack(&ctx, &c, 25999, 16999, 0);
+	assert_int_equal(c.cwnd, 3000);
+	/* Past recover, L is two segments again. */
+	ts_cc_newreno.ack(&ctx, &c, 29000, 3000, 0);
+	assert_int_equal(c.cwnd, 5000);
+}
+
 /* Three duplicate ACKs: the first segment is resent at once. */
 static void test_fast_retransmit(void **state)
 {
@@ -2146,14 +2177,9 @@ static unsigned int data_segs(struct seg *first)
 /* A full segment with timestamps on an MSS of 1460. */
 #define REO_SEG 1448
 
-/*
- * The peer sends five full segments, which the echo sends back; 20 ms
- * later it acknowledges none of them but sacks @p sacked of them after the
- * first. @return the first echo's timestamp; what that ACK drew stays
- * captured.
- */
-static uint32_t reo_five(struct opts *o, uint32_t *peer, uint32_t snd,
-		uint32_t sacked)
+/* The peer sends five full segments, which the echo sends back.
+ * @return the first echo's timestamp. */
+static uint32_t reo_send5(struct opts *o, uint32_t *peer, uint32_t snd)
 {
 	static const char big[REO_SEG];
 	struct seg r = { 0 };
@@ -2165,13 +2191,27 @@ static uint32_t reo_five(struct opts *o, uint32_t *peer, uint32_t snd,
 	}
 	assert_int_equal(data_segs(&r), 5);
 	cap_free();
+	return r.opt.ts_val;
+}
+
+/*
+ * The peer sends five full segments, which the echo sends back; 20 ms
+ * later it acknowledges none of them but sacks @p sacked of them after the
+ * first. @return the first echo's timestamp; what that ACK drew stays
+ * captured.
+ */
+static uint32_t reo_five(struct opts *o, uint32_t *peer, uint32_t snd,
+		uint32_t sacked)
+{
+	uint32_t first = reo_send5(o, peer, snd);
+
 	step(20);
 	o->tsval++;
-	o->tsecr = r.opt.ts_val;
+	o->tsecr = first;
 	o->sack_l = snd + REO_SEG;
 	o->sack_r = snd + (1 + sacked) * REO_SEG;
 	send_seg(ECHO, *peer, snd, TS_F_ACK, 65535, NULL, 0, o);
-	return r.opt.ts_val;
+	return first;
 }
 
 /* 20 ms on, the peer acknowledges everything up to @p ack. */
@@ -2279,6 +2319,45 @@ static void test_reorder_timer(void **state)
 }
 
 /*
+ * The ACK that reopens a zero window also sacks above a hole: the reorder
+ * timer it set runs on, for the window's reopening ends a persist timer
+ * only. The hole goes a quarter SRTT later, with no RTO.
+ */
+static void test_reorder_timer_window_reopens(void **state)
+{
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1, .ts = 1,
+		.tsval = 100 };
+	uint32_t snd, peer = 1001, quarter;
+	struct ts_tcb *c;
+	struct seg r = { 0 };
+
+	(void)state;
+	c = reo_open(&o, &peer, &snd);
+	o.tsecr = reo_send5(&o, &peer, snd);
+	step(10);
+	/* The peer's window closes, nothing acknowledged... */
+	o.tsval++;
+	send_seg(ECHO, peer, snd, TS_F_ACK, 0, NULL, 0, &o);
+	assert_int_equal(c->snd_wnd, 0);
+	step(10);
+	/* ...and opens with the second segment sacked. */
+	o.tsval++;
+	o.sack_l = snd + REO_SEG;
+	o.sack_r = snd + 2 * REO_SEG;
+	send_seg(ECHO, peer, snd, TS_F_ACK, 65535, NULL, 0, &o);
+	assert_int_equal(c->snd_wnd, 65535);
+	assert_true(c->flags & TS_TCBF_REO);
+	assert_int_equal(data_segs(NULL), 0);
+	quarter = (c->srtt_us / 4 + 999) / 1000;
+	step(quarter + 1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_REO_LOST], 1);
+	assert_int_equal(data_segs(&r), 1);
+	assert_int_equal(r.seq, snd);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
+}
+
+/*
  * Four of five sacked above a hole: DupThresh resends it at once, and
  * the reorder timer, set by the same ACK, does not send it again.
  */
@@ -2372,6 +2451,16 @@ static void nagle_on(struct ts_conf *c)
 	c->tcp.nagle = 1;
 }
 
+/* A fresh context with Nagle on, and a connection of the app on it. */
+static struct ts_tcb *nagle_open(const struct opts *o, uint32_t *snd)
+{
+	ts_ctx_free(&ctx);
+	assert_int_equal(make_ctx(nagle_on), 0);
+	*snd = open_conn(APP, o);
+	assert_non_null(app.last);
+	return app.last;
+}
+
 /* Payload bytes of the data segments captured, and how many there were. */
 static uint32_t data_bytes(unsigned int *segs)
 {
@@ -2401,11 +2490,7 @@ static void test_nagle(void **state)
 	struct ts_tcb *c;
 
 	(void)state;
-	ts_ctx_free(&ctx);
-	assert_int_equal(make_ctx(nagle_on), 0);
-	snd = open_conn(APP, &plain);
-	c = app.last;
-	assert_non_null(c);
+	c = nagle_open(&plain, &snd);
 	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
 	ts_flush(&ctx);
 	assert_int_equal(data_bytes(&segs), 100);
@@ -2460,6 +2545,50 @@ static void test_nagle(void **state)
 	ts_flush(&ctx);
 }
 
+/*
+ * A tail loss probe with Nagle on: the short segment Nagle held goes as
+ * the probe, new data, rather than the last one again (RFC 8985 7.3).
+ */
+static void test_tlp_sends_held_data(void **state)
+{
+	static const char data[1500];
+	struct opts o = { .mss = 1460, .ws = -1, .sack_ok = 1 };
+	uint64_t tlp;
+	uint32_t snd;
+	unsigned int segs;
+	struct ts_tcb *c;
+	struct seg r = { 0 };
+
+	(void)state;
+	c = nagle_open(&o, &snd);
+	/* One round trip of 20 ms, for an SRTT. */
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 100)), 0);
+	ts_flush(&ctx);
+	cap_free();
+	step(20);
+	send_seg(APP, 1001, snd + 100, TS_F_ACK, 65535, NULL, 0, &o);
+	assert_true(c->srtt_us != 0);
+	/* Two full segments out, and the 50 after them that Nagle holds. */
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 1500)), 0);
+	assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data, 1470)), 0);
+	ts_flush(&ctx);
+	assert_int_equal(data_bytes(&segs), 2920);
+	assert_int_equal(segs, 2);
+	cap_free();
+	assert_true(c->flags & TS_TCBF_PTO);
+	tlp = ctx.stats.v[TS_STAT_TCP_TLP];
+	for (unsigned int i = 0; i < 2000 && ctx.stats.v[TS_STAT_TCP_TLP] == tlp;
+			i++)
+		step(1);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_TLP], tlp + 1);
+	assert_int_equal(data_segs(&r), 1);
+	assert_int_equal(r.seq, snd + 100 + 2920);
+	assert_int_equal(r.len, 50);
+	assert_int_equal(ctx.stats.v[TS_STAT_TCP_RETRANS_RTO], 0);
+	ts_tcp_abort(&ctx, c);
+	ts_flush(&ctx);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2503,8 +2632,11 @@ int main(void)
 		T(test_time_wait_reuse_connect),
 		T(test_reorder_timer),
 		T(test_reorder_timer_after_dupthresh),
+		T(test_reorder_timer_window_reopens),
 		T(test_keepalive),
 		T(test_nagle),
+		T(test_abc_after_rto),
+		T(test_tlp_sends_held_data),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
