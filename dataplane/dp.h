@@ -113,6 +113,9 @@ struct dp_main {
 	struct dp_conf conf;
 	uint16_t n_ports;
 	uint16_t port_ids[DP_MAX_PORTS];
+	/** Who sums the TCP segments we send there: enum ts_tx_cksum
+	 * (dataplane.tx_cksum and the port's offloads). */
+	uint8_t port_tx_cksum[DP_MAX_PORTS];
 	uint16_t n_workers;
 	struct dp_worker *workers;        /**< n_workers, cache aligned */
 	/** Each worker's stack context, for limits across workers. */

@@ -52,6 +52,8 @@ static const struct dp_key dp_keys[] = {
 	     "interval of timers and inter-worker rings, microseconds"),
 	DP_U("dataplane", "idle_sleep_us", 0, 10000, idle_sleep_us,
 	     "after 1000 idle polls, sleep this long between polls (0: never)"),
+	DP_U("dataplane", "tx_cksum", 0, 1, tx_cksum,
+	     "1: TCP checksums summed by the port where it offers it; 0: software"),
 	DP_U("arp", "entries", 16, 1u << 20, ts.arp_entries,
 	     "ARP cache entries per port and worker"),
 	DP_U("arp", "timeout_ms", 1000, 86400000, ts.arp_timeout_ms,
@@ -140,6 +142,7 @@ void dp_conf_defaults(struct dp_conf *conf)
 	conf->rx_desc = 1024;
 	conf->tx_desc = 1024;
 	conf->drain_us = 100;
+	conf->tx_cksum = 1;
 	snprintf(conf->stats_sock, sizeof(conf->stats_sock), "%s",
 			DP_DEFAULT_STATS_SOCK);
 	dp_parse_prefix(DP_DEFAULT_ADDR, &conf->ports[0].addr,

@@ -87,6 +87,7 @@ struct dp_conf {
 	uint16_t tx_desc;
 	uint32_t drain_us;        /**< timer and ring service interval */
 	uint32_t idle_sleep_us;   /**< sleep when idle this long; 0: always poll */
+	uint32_t tx_cksum;        /**< 1: TCP checksums by the port where it can */
 	char stats_sock[DP_PATH_MAX];
 	char config_file[256];
 	uint16_t tcp_echo_port;   /**< built-in echo service; 0: off */

@@ -6,6 +6,7 @@
  * main -> dp_ports_init -> dp_pool_for / dp_port_start; dp_ports_close.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -59,20 +60,42 @@ static struct rte_mempool *dp_pool_for(struct dp_main *d, int socket)
 	return d->pools[socket];
 }
 
-static void dp_port_offloads(const struct rte_eth_dev_info *info,
-		struct rte_eth_conf *pc, uint16_t nq)
+/*
+ * RSS over the workers' queues; received IPv4 and TCP checksums checked by
+ * the port where it can (the stack trusts its verdict); and, unless
+ * dataplane.tx_cksum = 0, TCP checksums of what we send summed by the
+ * port where it offers that. net_tap (DPDK 22.11) sums a chain piece by
+ * piece, each as if from an even offset, so a chain with a piece of odd
+ * length would leave with a wrong sum: there chains are summed in
+ * software. @return who sums, enum ts_tx_cksum.
+ */
+static int dp_port_offloads(const struct dp_main *d,
+		const struct rte_eth_dev_info *info, struct rte_eth_conf *pc,
+		uint16_t nq)
 {
+	const uint64_t rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+
 	if (nq > 1 && info->flow_type_rss_offloads != 0) {
 		pc->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		pc->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
 	}
-	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
-		pc->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	pc->rxmode.offloads |= info->rx_offload_capa & rx;
+	/* Segments that share payload are chains. */
+	pc->txmode.offloads |= info->tx_offload_capa &
+		RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (d->conf.tx_cksum == 0 ||
+			!(info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		return TS_TX_CKSUM_SW;
+	pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	return strcmp(info->driver_name, "net_tap") == 0 ?
+		TS_TX_CKSUM_PORT_FLAT : TS_TX_CKSUM_PORT;
 }
 
-static int dp_port_start(struct dp_main *d, uint16_t port)
+static int dp_port_start(struct dp_main *d, uint16_t idx)
 {
+	uint16_t port = d->port_ids[idx];
 	struct rte_eth_conf pc = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nq = d->n_workers;
@@ -95,7 +118,7 @@ static int dp_port_start(struct dp_main *d, uint16_t port)
 	pool = dp_pool_for(d, socket);
 	if (pool == NULL)
 		return -ENOMEM;
-	dp_port_offloads(&info, &pc, nq);
+	d->port_tx_cksum[idx] = (uint8_t)dp_port_offloads(d, &info, &pc, nq);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
@@ -135,7 +158,7 @@ int dp_ports_init(struct dp_main *d)
 		return -ENODEV;
 	}
 	for (uint16_t i = 0; i < d->n_ports; i++) {
-		int rc = dp_port_start(d, d->port_ids[i]);
+		int rc = dp_port_start(d, i);
 
 		if (rc != 0)
 			return rc;

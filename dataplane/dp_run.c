@@ -74,7 +74,10 @@ static void dp_print_ready(void)
 			printf(" (%u addresses in %u runs)", n, pc->n_more + 1u);
 		else if (n > 1)
 			printf(" (%u addresses)", n);
-		printf("\n");
+		printf(" tcp checksums by %s\n",
+				dp.port_tx_cksum[p] == TS_TX_CKSUM_PORT ? "the port" :
+				dp.port_tx_cksum[p] == TS_TX_CKSUM_PORT_FLAT ?
+				"the port (chains in software)" : "software");
 	}
 	printf("%s: %u worker(s), statistics on %s\n%s: ready\n", dp.app->name,
 			dp.n_workers, dp.conf.stats_sock, dp.app->name);

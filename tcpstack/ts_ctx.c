@@ -151,6 +151,7 @@ int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 	ifc->netmask = mask;
 	ifc->n_addrs = n;
 	ifc->n_total = total;
+	ts_tcp_iface_init(ifc);
 	ifc->tx_queue = tx_queue;
 	rc = ts_arp_table_init(&ifc->arp, ctx->arp_entries, socket);
 	if (rc < 0)

@@ -130,6 +130,8 @@ void ts_ipv4_reply(struct ts_ctx *ctx, struct ts_iface *ifc,
 void ts_tcp_input(struct ts_ctx *ctx, struct ts_iface *ifc,
 		struct rte_mbuf *m, uint16_t l3_len, uint64_t tsc);
 void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc);
+/** Choose @p ifc's TCP checksum path from its conf.tx_cksum. */
+void ts_tcp_iface_init(struct ts_iface *ifc);
 /** Each TCP frame's flow slot of a burst, prefetched (ts_input). */
 void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
 		uint16_t n);

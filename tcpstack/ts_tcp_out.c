@@ -189,6 +189,7 @@ static struct rte_mbuf *ts_sndq_seek(const struct ts_ctx *ctx,
 static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t off, uint8_t *dst, uint32_t len)
 {
+	const struct ts_iface *ifc = &ctx->ifs[c->ifidx];
 	const struct rte_mbuf *m = ts_sndq_seek(ctx, c, &off);
 	uint32_t sum = 0, done = 0;
 
@@ -197,7 +198,7 @@ static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 
 		memcpy(dst + done, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
 				n);
-		sum = ts_sum_add(sum, ts_piece_sum(ctx, m, off, n), done);
+		sum = ts_sum_add(sum, ifc->piece_sum[0](ctx, m, off, n), done);
 		done += n;
 		off = 0;
 		m = m->next;
@@ -214,6 +215,7 @@ static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 		uint32_t off, struct rte_mbuf *hdr, uint32_t len, uint32_t *sum)
 {
+	const struct ts_iface *ifc = &ctx->ifs[c->ifidx];
 	struct rte_mbuf *m = ts_sndq_seek(ctx, c, &off);
 	uint32_t done = 0;
 
@@ -231,7 +233,8 @@ static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 			rte_pktmbuf_free(piece);
 			break;
 		}
-		*sum = ts_sum_add(*sum, ts_piece_sum(ctx, m, off, take), done);
+		*sum = ts_sum_add(*sum, ifc->piece_sum[1](ctx, m, off, take),
+				done);
 		done += take;
 		off = 0;
 		m = m->next;
@@ -239,16 +242,51 @@ static uint32_t ts_sndq_attach(struct ts_ctx *ctx, const struct ts_tcb *c,
 	return done;
 }
 
+static uint16_t ts_piece_sum_sw(const struct ts_ctx *ctx,
+		const struct rte_mbuf *m, uint32_t off, uint32_t n)
+{
+	return ts_piece_sum(ctx, m, off, n);
+}
+
+static uint16_t ts_piece_sum_port(const struct ts_ctx *ctx,
+		const struct rte_mbuf *m, uint32_t off, uint32_t n)
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(m);
+	RTE_SET_USED(off);
+	RTE_SET_USED(n);
+	return 0;
+}
+
+void ts_tcp_iface_init(struct ts_iface *ifc)
+{
+	for (int chain = 0; chain < 2; chain++) {
+		const int port = ifc->conf.tx_cksum == TS_TX_CKSUM_PORT ||
+			(ifc->conf.tx_cksum == TS_TX_CKSUM_PORT_FLAT && !chain);
+
+		ifc->sum_mask[chain] = port ? 0 : UINT32_MAX;
+		ifc->sum_xor[chain] = port ? 0 : 0xffff;
+		ifc->tx_ol[chain] = port ?
+			RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM : 0;
+		ifc->piece_sum[chain] = port ? ts_piece_sum_port :
+			ts_piece_sum_sw;
+	}
+}
+
 /*
  * Fill the TCP header at the start of @p m and send it. @p psum is the
  * raw sum of the payload after the @p hlen header bytes (hlen is even, so
- * it needs no swap).
+ * it needs no swap). In software the checksum is the complement of the
+ * whole sum; for a port that sums, the pseudo-header's sum alone, as
+ * DPDK asks (RTE_MBUF_F_TX_TCP_CKSUM), with no branch on which it is.
  */
 static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 		uint8_t ifidx, uint32_t lip, uint32_t rip, uint16_t lport,
 		uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
 		uint16_t wnd, uint8_t hlen, uint32_t psum, uint64_t tsc)
 {
+	const struct ts_iface *ifc = &ctx->ifs[ifidx];
+	const int chain = m->nb_segs > 1;     /* the payload attached, not copied */
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 
 	th->src_port = rte_cpu_to_be_16(lport);
@@ -260,8 +298,13 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	th->cksum = (uint16_t)~ts_fold(ts_tcp_pseudo_sum(lip, rip, m->pkt_len) +
-			rte_raw_cksum(th, hlen) + psum);
+	th->cksum = (uint16_t)(ts_fold(ts_tcp_pseudo_sum(lip, rip, m->pkt_len) +
+			((rte_raw_cksum(th, hlen) + psum) & ifc->sum_mask[chain])) ^
+			ifc->sum_xor[chain]);
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	m->l4_len = hlen;
+	m->ol_flags |= ifc->tx_ol[chain];
 	ts_count(ctx, TS_STAT_TCP_SEGS_OUT, 1);
 	if (flags & TS_F_RST)
 		ts_count(ctx, TS_STAT_TCP_RST_TX, 1);

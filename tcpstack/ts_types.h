@@ -183,6 +183,20 @@ struct ts_addr_range {
 	uint32_t n;                  /**< >= 1 */
 };
 
+/**
+ * Who sums an interface's TCP segments. A segment the port sums leaves
+ * with the pseudo-header's sum in the field and RTE_MBUF_F_TX_IPV4 |
+ * RTE_MBUF_F_TX_TCP_CKSUM (RTE_ETH_TX_OFFLOAD_TCP_CKSUM must be on).
+ */
+enum ts_tx_cksum {
+	TS_TX_CKSUM_SW = 0,      /**< all in software */
+	TS_TX_CKSUM_PORT = 1,    /**< all by the port */
+	/** Segments in one piece by the port, chains in software: for a
+	 * port that miscounts chains with a piece of odd length (net_tap of
+	 * DPDK 22.11 sums piece by piece, each from an even offset). */
+	TS_TX_CKSUM_PORT_FLAT = 2,
+};
+
 /** Static configuration of an interface, in host byte order. */
 struct ts_iface_conf {
 	uint16_t port_id;            /**< DPDK port */
@@ -192,6 +206,8 @@ struct ts_iface_conf {
 	                                  ours (0 and 1: addr alone) */
 	uint8_t prefix_len;          /**< 0..32 */
 	uint8_t n_more;              /**< ranges in more[] */
+	/** Who sums the TCP segments we send: enum ts_tx_cksum. */
+	uint8_t tx_cksum;
 	uint32_t gateway;            /**< default gateway, 0 for none */
 	/** More addresses of ours, on the link and apart from addr's and
 	 * from each other: a source-address set of several runs. */
@@ -264,6 +280,16 @@ struct ts_iface {
 	uint32_t netmask;            /**< host order, from prefix_len */
 	uint32_t n_addrs;            /**< addresses from conf.addr on, >= 1 */
 	uint32_t n_total;            /**< n_addrs and those of conf.more[] */
+	/* TCP checksums, chosen once by conf.tx_cksum (ts_tcp_iface_init),
+	 * for a segment in one piece [0] and a chain [1]: what of the
+	 * header's and payload's sums is kept, whether the fold is
+	 * complemented, the segment's ol_flags, and the payload piece's sum
+	 * (none when the port sums). */
+	uint32_t sum_mask[2];
+	uint64_t tx_ol[2];
+	uint16_t (*piece_sum[2])(const struct ts_ctx *ctx,
+			const struct rte_mbuf *m, uint32_t off, uint32_t n);
+	uint16_t sum_xor[2];
 	uint16_t tx_queue;           /**< this worker's queue on the port */
 	uint16_t tx_n;               /**< frames in tx_buf */
 	uint8_t tx_blocked;          /**< the port took less than offered */

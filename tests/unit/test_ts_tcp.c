@@ -66,6 +66,42 @@ static struct {
 static struct rte_mbuf *mbuf_of(const void *data, uint16_t len);
 
 static unsigned int tx_room = UINT32_MAX;   /* frames the "port" takes */
+static int port_sums;           /* the interface's tx_cksum in make_ctx */
+static unsigned int port_summed; /* TCP segments the "port" summed */
+static unsigned int chains_sw;   /* chains that came summed in software */
+
+/*
+ * What a port that sums TCP does (port_sums, enum ts_tx_cksum): a segment
+ * for it must ask as DPDK says (flags, header lengths, the pseudo-header's
+ * sum in the field), and the port writes the real sum; a segment not for
+ * it (all, in software; a chain, with TS_TX_CKSUM_PORT_FLAT) may not ask.
+ */
+static void cap_port_sum(struct rte_mbuf *m)
+{
+	const uint64_t want = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ih + 1);
+	int tcp = eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		ih->next_proto_id == IPPROTO_TCP;
+	int port = tcp && (port_sums == TS_TX_CKSUM_PORT ||
+			(port_sums == TS_TX_CKSUM_PORT_FLAT && m->nb_segs == 1));
+
+	assert_int_equal(m->ol_flags & want, port ? want : 0);
+	chains_sw += tcp && !port && m->nb_segs > 1;
+	if (!port)
+		return;
+	assert_int_equal(m->l2_len, sizeof(*eh));
+	assert_int_equal(m->l3_len, sizeof(*ih));
+	assert_int_equal(m->l4_len, (th->data_off >> 4) * 4);
+	assert_int_equal(th->cksum, rte_ipv4_phdr_cksum(ih, 0));
+	/* Whole, for rte_raw_cksum_mbuf loses carries at odd offsets. */
+	assert_int_equal(rte_pktmbuf_linearize(m), 0);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ih, th);
+	m->ol_flags &= ~want;
+	port_summed++;
+}
 
 static uint16_t cap_tx(void *arg, uint16_t port, uint16_t queue,
 		struct rte_mbuf **pkts, uint16_t n)
@@ -78,6 +114,7 @@ static uint16_t cap_tx(void *arg, uint16_t port, uint16_t queue,
 	tx_room -= tx_room == UINT32_MAX ? 0 : n;
 	for (uint16_t i = 0; i < n; i++) {
 		assert_true(n_cap < MAX_CAP);
+		cap_port_sum(pkts[i]);
 		cap[n_cap++] = pkts[i];
 	}
 	return n;
@@ -181,7 +218,7 @@ static int group_teardown(void **state)
 static int make_ctx_into(struct ts_ctx *x, void (*tune)(struct ts_conf *))
 {
 	struct ts_iface_conf ic = { .mac = our_mac, .addr = OUR_IP,
-		.prefix_len = 24 };
+		.prefix_len = 24, .tx_cksum = (uint8_t)port_sums };
 	struct ts_conf conf;
 
 	ts_conf_defaults(&conf);
@@ -209,14 +246,23 @@ static int make_ctx(void (*tune)(struct ts_conf *))
 	return make_ctx_into(&ctx, tune);
 }
 
-static int setup(void **state)
+/* A fresh context and app, its port summing TCP or not. */
+static int fresh(int sums)
 {
-	(void)state;
 	memset(&app, 0, sizeof(app));
 	rx_ctx = &ctx;
 	n_cap = 0;
 	tx_room = UINT32_MAX;
+	port_sums = sums;
+	port_summed = 0;
+	chains_sw = 0;
 	return make_ctx(NULL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return fresh(0);
 }
 
 static int teardown(void **state)
@@ -2589,6 +2635,36 @@ static void test_tlp_sends_held_data(void **state)
 	ts_flush(&ctx);
 }
 
+/*
+ * A port that sums TCP (struct ts_iface_conf tx_cksum), every segment or
+ * those in one piece: the handshake, echoes of pieces at odd offsets,
+ * small frames through partial ACKs and an RTO, a fast retransmit, the
+ * close and a RST, each with what DPDK asks of such a segment
+ * (cap_port_sum), and right once the port summed.
+ */
+static void test_port_sums(void **state)
+{
+	static void (*const runs[])(void **) = {
+		test_echo_and_passive_close, test_odd_pieces_checksum,
+		test_small_frames, test_fast_retransmit, test_rst_rules,
+	};
+	static const int modes[] = { TS_TX_CKSUM_PORT, TS_TX_CKSUM_PORT_FLAT };
+	unsigned int chains[RTE_DIM(modes)] = { 0 };
+
+	for (unsigned int k = 0; k < RTE_DIM(modes); k++)
+		for (unsigned int i = 0; i < RTE_DIM(runs); i++) {
+			cap_free();
+			ts_ctx_free(&ctx);
+			assert_int_equal(fresh(modes[k]), 0);
+			runs[i](state);
+			assert_true(port_summed > 0);
+			chains[k] += chains_sw;
+		}
+	/* Chains went (test_odd_pieces_checksum): in software when flat. */
+	assert_int_equal(chains[0], 0);
+	assert_true(chains[1] > 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2637,6 +2713,7 @@ int main(void)
 		T(test_nagle),
 		T(test_abc_after_rto),
 		T(test_tlp_sends_held_data),
+		T(test_port_sums),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
