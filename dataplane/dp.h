@@ -116,6 +116,8 @@ struct dp_main {
 	/** Who sums the TCP segments we send there: enum ts_tx_cksum
 	 * (dataplane.tx_cksum and the port's offloads). */
 	uint8_t port_tx_cksum[DP_MAX_PORTS];
+	/** 1: the port sends no chains (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS). */
+	uint8_t port_no_chains[DP_MAX_PORTS];
 	uint16_t n_workers;
 	struct dp_worker *workers;        /**< n_workers, cache aligned */
 	/** Each worker's stack context, for limits across workers. */

@@ -119,6 +119,8 @@ static int dp_port_start(struct dp_main *d, uint16_t idx)
 	if (pool == NULL)
 		return -ENOMEM;
 	d->port_tx_cksum[idx] = (uint8_t)dp_port_offloads(d, &info, &pc, nq);
+	d->port_no_chains[idx] = !(info.tx_offload_capa &
+			RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	rc = rte_eth_dev_configure(port, nq, nq, &pc);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);

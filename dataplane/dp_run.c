@@ -64,10 +64,14 @@ static void dp_print_ready(void)
 
 		for (uint8_t k = 0; k < pc->n_more; k++)
 			n += pc->more[k].n;
+		struct rte_eth_dev_info info = { .driver_name = "?" };
+
+		rte_eth_dev_info_get(dp.port_ids[p], &info);
 		rte_eth_macaddr_get(dp.port_ids[p], &mac);
 		rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
-		printf("%s: port %u mac %s addr %u.%u.%u.%u/%u", dp.app->name,
-				dp.port_ids[p], mac_text, pc->addr >> 24,
+		printf("%s: port %u mac %s driver %s addr %u.%u.%u.%u/%u",
+				dp.app->name, dp.port_ids[p], mac_text,
+				info.driver_name, pc->addr >> 24,
 				(pc->addr >> 16) & 0xff, (pc->addr >> 8) & 0xff,
 				pc->addr & 0xff, pc->prefix_len);
 		if (pc->n_more != 0)

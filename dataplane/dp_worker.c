@@ -156,6 +156,7 @@ static int dp_worker_init(struct dp_main *d, struct dp_worker *w,
 			.n_addrs = d->conf.ports[p].n_addrs,
 			.n_more = d->conf.ports[p].n_more,
 			.tx_cksum = d->port_tx_cksum[p],
+			.no_chains = d->port_no_chains[p],
 		};
 
 		memcpy(ic.more, d->conf.ports[p].more, sizeof(ic.more));

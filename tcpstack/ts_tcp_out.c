@@ -260,6 +260,7 @@ static uint16_t ts_piece_sum_port(const struct ts_ctx *ctx,
 
 void ts_tcp_iface_init(struct ts_iface *ifc)
 {
+	ifc->copy_max = ifc->conf.no_chains ? UINT32_MAX : TS_TCP_COPY_MAX;
 	for (int chain = 0; chain < 2; chain++) {
 		const int port = ifc->conf.tx_cksum == TS_TX_CKSUM_PORT ||
 			(ifc->conf.tx_cksum == TS_TX_CKSUM_PORT_FLAT && !chain);
@@ -344,10 +345,12 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 	hlen = (uint8_t)(sizeof(struct rte_tcp_hdr) + (p - opts));
 	hdr = (uint8_t *)rte_pktmbuf_append(m, hlen);
 	memcpy(hdr + sizeof(struct rte_tcp_hdr), opts, (size_t)(p - opts));
-	if (len > 0 && len <= TS_TCP_COPY_MAX)
+	if (len > 0 && len <= ctx->ifs[c->ifidx].copy_max) {
+		/* Beside the header, as much as the mbuf holds. */
+		len = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
 		psum = ts_sndq_copy(ctx, c, off, (uint8_t *)rte_pktmbuf_append(m,
 				(uint16_t)len), len);
-	else if (len > 0)
+	} else if (len > 0)
 		len = ts_sndq_attach(ctx, c, off, m, len, &psum);
 	if ((flags & TS_F_FIN) && len < c->sndq_bytes - off)
 		flags &= (uint8_t)~TS_F_FIN;   /* FIN only after the last byte */

@@ -208,6 +208,10 @@ struct ts_iface_conf {
 	uint8_t n_more;              /**< ranges in more[] */
 	/** Who sums the TCP segments we send: enum ts_tx_cksum. */
 	uint8_t tx_cksum;
+	/** 1: the port sends no chains (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+	 * as net_af_xdp): each segment's payload is copied beside its
+	 * header, up to the mbuf's room, rather than attached. */
+	uint8_t no_chains;
 	uint32_t gateway;            /**< default gateway, 0 for none */
 	/** More addresses of ours, on the link and apart from addr's and
 	 * from each other: a source-address set of several runs. */
@@ -290,6 +294,9 @@ struct ts_iface {
 	uint16_t (*piece_sum[2])(const struct ts_ctx *ctx,
 			const struct rte_mbuf *m, uint32_t off, uint32_t n);
 	uint16_t sum_xor[2];
+	/** Payloads up to this are copied beside the header, longer ones
+	 * attached: TS_TCP_COPY_MAX, or all with conf.no_chains. */
+	uint32_t copy_max;
 	uint16_t tx_queue;           /**< this worker's queue on the port */
 	uint16_t tx_n;               /**< frames in tx_buf */
 	uint8_t tx_blocked;          /**< the port took less than offered */

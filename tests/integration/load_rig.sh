@@ -62,16 +62,17 @@ load_server_total() {   # load_server_total KEY
 	sed -n "s/^[a-z_]*: .*\b$1=\([0-9]*\).*/\1/p" "$LOAD_SRV_LOG" | tail -1
 }
 
-# wsgw-load in the gateway namespace on the veth; its exit status in
-# LOAD_RC, its output in LOAD_LOG (shown), its report in LOAD_JSON.
+# wsgw-load in the gateway namespace on the veth (af_packet, or the port
+# LOAD_VDEV names); its exit status in LOAD_RC, its output in LOAD_LOG
+# (shown), its report in LOAD_JSON.
 load_run() {   # load_run wsgw-load-options...
 	rm -f "$LOAD_JSON"
 	# shellcheck disable=SC2086
 	timeout -k 5 "$LOAD_TIMEOUT" ip netns exec "$NS_GW" "$LOAD" \
 		-l "${LOAD_LCORES:-0}" $GW_EAL_MEM --no-pci \
 		--file-prefix "wsgw$RIG_ID" --log-level lib.eal:warning \
-		--vdev "net_af_packet0,iface=$VETH_GW,qpairs=$(echo "${LOAD_LCORES:-0}" |
-			tr ',' '\n' | wc -l),framecnt=16384" \
+		--vdev "${LOAD_VDEV:-net_af_packet0,iface=$VETH_GW,qpairs=$(echo "${LOAD_LCORES:-0}" |
+			tr ',' '\n' | wc -l),framecnt=16384}" \
 		-- --stats-sock "$STATS_SOCK" --json "$LOAD_JSON" "$@" \
 		>"$LOAD_LOG" 2>&1
 	LOAD_RC=$?

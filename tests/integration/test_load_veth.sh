@@ -46,6 +46,16 @@ check "python echo: all from one address" test "$(load_server_total peers)" = 1
 check "python echo: latency p50 measured" \
 	awk -v v="$(load_json latency.p50_us)" 'BEGIN { exit !(v > 0) }'
 
+# 1b. the same over af_xdp on the same veth.
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+LOAD_VDEV="net_af_xdp0,iface=$VETH_GW" load_run "${OUR[@]}" -c 20 \
+	--inflight 4 -n 5000 "$URL/echo"
+load_server_stop
+counts_match "af_xdp: python echo, 20 conns x 4 in flight"
+check "af_xdp: exactly 5000 sent" test "$(load_json counters.msgs_sent)" = 5000
+check "af_xdp: the port was af_xdp" \
+	grep -q '^wsgw-load: port 0 mac [0-9A-F:]* driver net_af_xdp ' "$LOAD_LOG"
+
 # 2. node, text, sizes from 48 to 3000 bytes (several segments each).
 load_server_start "$NS_PEER" node --addr "$PEER_IP" --port "$LOAD_PORT"
 load_run "${OUR[@]}" -c 10 --inflight 2 --text --size 48-3000 -d 2 \

@@ -69,6 +69,7 @@ static unsigned int tx_room = UINT32_MAX;   /* frames the "port" takes */
 static int port_sums;           /* the interface's tx_cksum in make_ctx */
 static unsigned int port_summed; /* TCP segments the "port" summed */
 static unsigned int chains_sw;   /* chains that came summed in software */
+static int no_chains;           /* the interface's no_chains in make_ctx */
 
 /*
  * What a port that sums TCP does (port_sums, enum ts_tx_cksum): a segment
@@ -88,6 +89,8 @@ static void cap_port_sum(struct rte_mbuf *m)
 			(port_sums == TS_TX_CKSUM_PORT_FLAT && m->nb_segs == 1));
 
 	assert_int_equal(m->ol_flags & want, port ? want : 0);
+	if (no_chains)
+		assert_int_equal(m->nb_segs, 1);
 	chains_sw += tcp && !port && m->nb_segs > 1;
 	if (!port)
 		return;
@@ -218,7 +221,8 @@ static int group_teardown(void **state)
 static int make_ctx_into(struct ts_ctx *x, void (*tune)(struct ts_conf *))
 {
 	struct ts_iface_conf ic = { .mac = our_mac, .addr = OUR_IP,
-		.prefix_len = 24, .tx_cksum = (uint8_t)port_sums };
+		.prefix_len = 24, .tx_cksum = (uint8_t)port_sums,
+		.no_chains = (uint8_t)no_chains };
 	struct ts_conf conf;
 
 	ts_conf_defaults(&conf);
@@ -246,8 +250,10 @@ static int make_ctx(void (*tune)(struct ts_conf *))
 	return make_ctx_into(&ctx, tune);
 }
 
-/* A fresh context and app, its port summing TCP or not. */
-static int fresh(int sums)
+/* A fresh context and app: its port summing TCP or not (enum
+ * ts_tx_cksum), taking chains or not, the stack's tunables as @p tune
+ * sets them. */
+static int fresh(int sums, int flat, void (*tune)(struct ts_conf *))
 {
 	memset(&app, 0, sizeof(app));
 	rx_ctx = &ctx;
@@ -256,13 +262,14 @@ static int fresh(int sums)
 	port_sums = sums;
 	port_summed = 0;
 	chains_sw = 0;
-	return make_ctx(NULL);
+	no_chains = flat;
+	return make_ctx(tune);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	return fresh(0);
+	return fresh(0, 0, NULL);
 }
 
 static int teardown(void **state)
@@ -2497,6 +2504,12 @@ static void nagle_on(struct ts_conf *c)
 	c->tcp.nagle = 1;
 }
 
+static void mss_9000(struct ts_conf *c)
+{
+	c->tcp.mss = 9000;
+	c->tcp.sndbuf = 1u << 20;
+}
+
 /* A fresh context with Nagle on, and a connection of the app on it. */
 static struct ts_tcb *nagle_open(const struct opts *o, uint32_t *snd)
 {
@@ -2655,7 +2668,7 @@ static void test_port_sums(void **state)
 		for (unsigned int i = 0; i < RTE_DIM(runs); i++) {
 			cap_free();
 			ts_ctx_free(&ctx);
-			assert_int_equal(fresh(modes[k]), 0);
+			assert_int_equal(fresh(modes[k], 0, NULL), 0);
 			runs[i](state);
 			assert_true(port_summed > 0);
 			chains[k] += chains_sw;
@@ -2663,6 +2676,58 @@ static void test_port_sums(void **state)
 	/* Chains went (test_odd_pieces_checksum): in software when flat. */
 	assert_int_equal(chains[0], 0);
 	assert_true(chains[1] > 0);
+}
+
+/*
+ * A port that sends no chains (struct ts_iface_conf no_chains): every
+ * segment leaves in one mbuf (cap_port_sum), its payload copied beside the
+ * header: pieces at odd offsets, small frames through partial ACKs and an
+ * RTO, prepared sums. With an MSS past an mbuf's room, a segment carries
+ * what the room holds and the rest follows, every byte in its place.
+ */
+static void test_no_chains(void **state)
+{
+	static void (*const runs[])(void **) = {
+		test_odd_pieces_checksum, test_small_frames,
+		test_payload_cksum_reuse,
+	};
+	static const struct opts jumbo = { .mss = 9000, .ws = -1 };
+	static uint8_t data[6000];
+	uint32_t snd, at = 0, room;
+	struct ts_tcb *c;
+
+	for (unsigned int i = 0; i < RTE_DIM(runs); i++) {
+		cap_free();
+		ts_ctx_free(&ctx);
+		assert_int_equal(fresh(0, 1, NULL), 0);
+		runs[i](state);
+	}
+	cap_free();
+	ts_ctx_free(&ctx);
+	assert_int_equal(fresh(0, 1, mss_9000), 0);
+	snd = open_conn(APP, &jumbo);
+	c = app.last;
+	for (unsigned int i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	for (unsigned int k = 0; k < 4; k++)
+		assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data + 1500 * k,
+				1500)), 0);
+	ts_flush(&ctx);
+	/* Each but the last fills the room after its 20-byte header. */
+	room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM - 20;
+	assert_true(room < 9000 && n_cap == (sizeof(data) + room - 1) / room);
+	for (unsigned int i = 0; i < n_cap; i++) {
+		struct seg r = parse(i);
+
+		assert_int_equal(r.seq, snd + at);
+		if (i + 1 < n_cap)
+			assert_int_equal(r.len, room);
+		assert_memory_equal(r.data, data + at, r.len);
+		at += r.len;
+	}
+	assert_int_equal(at, sizeof(data));
+	ts_tcp_abort(&ctx, c);
+	ts_flush(&ctx);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2714,6 +2779,7 @@ int main(void)
 		T(test_abc_after_rto),
 		T(test_tlp_sends_held_data),
 		T(test_port_sums),
+		T(test_no_chains),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
