@@ -9,12 +9,20 @@ Modes:
   pubsub    every message to every connection on the same path, the
             sender included
   refuse    every upgrade answered 403
+  close     echo, but after N messages on a connection the server closes
+            it with 1011
+  reset     echo, but after N messages on a connection the server resets
+            it (RST)
+  badframe  echo, but after N messages on a connection the server sends a
+            frame with a reserved opcode (RFC 6455 5.2)
 
 Prints "load_echo_server: listening" once it accepts, and on SIGTERM or
 SIGINT one line of totals:
   load_echo_server: conns=N msgs=N bytes=N sent=N closes=N open=N peers=N
-(peers: the distinct client addresses seen), then those addresses, sorted:
+(peers: the distinct client addresses seen), then those addresses, sorted,
+and the range of client ports seen:
   load_echo_server: peer_addrs A.B.C.D,...
+  load_echo_server: peer_ports LO-HI, N distinct
 
 usage: load_echo_server.py --addr IP --port N [--mode MODE] [--every N]
 """
@@ -22,6 +30,8 @@ import argparse
 import asyncio
 import http
 import signal
+import socket
+import struct
 import sys
 
 import websockets
@@ -36,6 +46,7 @@ class Totals:
         self.closes = 0
         self.open = 0
         self.peers = set()
+        self.ports = set()
 
     def line(self):
         return ("load_echo_server: conns=%d msgs=%d bytes=%d sent=%d "
@@ -55,9 +66,29 @@ def altered(msg):
     return msg[:-1] + bytes([msg[-1] ^ 0x5A])
 
 
+async def misbehave(ws, mode):
+    """What the close, reset and badframe modes do, once."""
+    if mode == "close":
+        await ws.close(1011, "the test server gives up")
+        return
+    if mode == "reset":
+        sock = ws.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        ws.transport.abort()
+        return
+    ws.transport.write(bytes([0x83, 0x02]) + b"no")   # opcode 3: reserved
+    await asyncio.sleep(5)     # wsgw-load fails the connection first
+
+
 async def echo(ws, mode, every):
     held = None
+    n = 0
     async for msg in ws:
+        n += 1
+        if mode in ("close", "reset", "badframe") and n == every:
+            await misbehave(ws, mode)
+            return
         T.msgs += 1
         T.bytes += len(msg)
         if mode == "corrupt" and T.msgs % every == 0:
@@ -95,6 +126,7 @@ def make_handler(mode, every):
         T.conns += 1
         T.open += 1
         T.peers.add(ws.remote_address[0])
+        T.ports.add(ws.remote_address[1])
         try:
             if mode == "pubsub":
                 await pubsub(ws, path if path is not None else ws.path)
@@ -130,6 +162,9 @@ async def main(args):
     print("load_echo_server: peer_addrs %s" % ",".join(
         sorted(T.peers, key=lambda a: tuple(int(x) for x in a.split(".")))),
         flush=True)
+    if T.ports:
+        print("load_echo_server: peer_ports %d-%d, %d distinct" % (
+            min(T.ports), max(T.ports), len(T.ports)), flush=True)
 
 
 if __name__ == "__main__":
@@ -137,7 +172,8 @@ if __name__ == "__main__":
     ap.add_argument("--addr", default="0.0.0.0")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--mode", default="echo",
-                    choices=["echo", "corrupt", "reorder", "pubsub", "refuse"])
+                    choices=["echo", "corrupt", "reorder", "pubsub", "refuse",
+                             "close", "reset", "badframe"])
     ap.add_argument("--every", type=int, default=10)
     asyncio.run(main(ap.parse_args()))
     sys.exit(0)

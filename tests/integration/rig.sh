@@ -361,6 +361,26 @@ ws_conf() {   # ws_conf [lines...]: prints the file's path
 	echo "$f"
 }
 
+# route_stats_are PATH_PREFIX COLUMN OP VALUE...: the route of wsgwctl
+# routes whose path (with {channel}) starts with PATH_PREFIX has each
+# COLUMN OP VALUE (columns named by the header line).
+route_stats_are() {
+	local path=$1 out
+	shift
+	out=$("$WSGWCTL" -s "$STATS_SOCK" routes)
+	while [ $# -ge 3 ]; do
+		awk -v p="$path" -v k="$1" -v op="$2" -v want="$3" '
+			/^# route/ { for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+			index($3, p) == 1 && !done { done = 1; v = $(col[k])
+				ok = (op == "-eq" && v == want) || (op == "-ge" && v >= want)
+				if (!ok) print p " " k " = " v
+				exit !ok }
+			END { if (!done) { print "no route " p; exit 1 } }' <<<"$out" ||
+			return 1
+		shift 3
+	done
+}
+
 channels_left() {   # wsgwctl channels: lines, or "missing" without the header
 	"$WSGWCTL" -s "$STATS_SOCK" channels | awk '
 		/^# channel subscribers/ { h = 1; next } { n++ }

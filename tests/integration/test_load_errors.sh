@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wsgw-load catches what a server gets wrong, and refuses what it cannot
 # do: an echo server that corrupts one byte of every 50th message, one
-# that swaps messages, one that refuses every upgrade, a port where
+# that swaps messages, one that refuses every upgrade, ones that close
+# with 1011, reset or send a reserved opcode mid-stream, a port where
 # nothing listens, an address nobody answers, and bad arguments. Each is
 # counted under its own error with the right exit status: 1 for errors
 # beyond --max-errors, 2 for a bad argument or an unreachable target.
@@ -66,6 +67,28 @@ check "403: exit 1" test "$LOAD_RC" -eq 1
 check "403: 3 refused handshakes" test "$(load_json errors.err_handshake_refused)" = 3
 only_error 403 err_handshake_refused
 check "403: the status is reported" test "$(load_json refusal_status)" = 403
+
+# 4b. The server misbehaves after 20 messages on each of 3 connections:
+# it closes with 1011, resets, or sends a reserved opcode. Each connection
+# is counted once under its kind; what was in flight then, unanswered.
+misbehaves() {   # misbehaves MODE ERROR-KEY
+	load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT" \
+		--mode "$1" --every 20
+	load_run "${OUR[@]}" -c 3 --inflight 2 -d 2 --drain 500 "$URL/echo"
+	load_server_stop
+	check "$1: exit 1" test "$LOAD_RC" -eq 1
+	check "$1: 3 connections under $2 ($(load_json "errors.$2"))" \
+		test "$(load_json "errors.$2")" = 3
+	check "$1: else only unanswered messages" \
+		test "$(load_json errors_total)" = $(($(load_json "errors.$2") + \
+			$(load_json errors.err_msg_timeout)))
+	check "$1: no mismatch" test "$(load_json errors.err_echo_mismatch)" = 0
+}
+misbehaves close err_server_close
+check "close: the code is reported (1011: 3)" \
+	test "$(load_json close_codes.1011)" = 3
+misbehaves reset err_reset
+misbehaves badframe err_protocol
 
 # 5. Nothing listens on the port: every SYN answered by RST.
 load_run "${OUR[@]}" -c 3 --connect-timeout 2000 "$URL/echo"

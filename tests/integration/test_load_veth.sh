@@ -132,6 +132,36 @@ check "address set: the server saw exactly the six addresses" \
 		tail -1)" = "$set6"
 check "address set: reported" test "$(load_json source_addresses)" = 6
 
+# 5d. source ports from --src-ports: 50 connections on 50 ports, all seen
+# by the server inside the range.
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+load_run "${OUR[@]}" --src-ports 40000-40049 -s idle -c 50 -d 1 "$URL/"
+load_server_stop
+check "src-ports: exit 0, 50 connections" test "$LOAD_RC" -eq 0 -a \
+	"$(load_json counters.handshakes_ok)" = 50
+check "src-ports: the server saw 50 ports within 40000-40049" \
+	grep -qE '^load_echo_server: peer_ports 400[0-4][0-9]-400[0-4][0-9], 50 distinct$' \
+	"$LOAD_SRV_LOG"
+
+# 5e. --conn-rate 20 with --ramp-up 2: never more open than the ramp and
+# then the rate allow (the rate integrated, plus 5 for sampling), and all
+# 60 open in the end.
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+load_run "${OUR[@]}" -s idle -c 60 --conn-rate 20 --ramp-up 2 -d 5 \
+	--ping-interval 500 "$URL/"
+load_server_stop
+check "ramp: exit 0, 60 connections" test "$LOAD_RC" -eq 0 -a \
+	"$(load_json counters.handshakes_ok)" = 60
+check "ramp: the open count follows the ramp and the rate" "$PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+def allowed(t):   # 20/s reached linearly over 2 s, then held
+    return 20 * t * t / 4 if t <= 2 else 20 + 20 * (t - 2)
+bad = [(s["t"], s["open"]) for s in r["timeline"]
+       if s["open"] + s["opening"] > allowed(s["t"]) + 5]
+first = r["timeline"][0]
+sys.exit(1 if bad or first["open"] >= 60 else 0)' "$LOAD_JSON"
+
 # 6. idle: 50 connections held with pings every 100 ms.
 load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
 load_run "${OUR[@]}" -s idle -c 50 --ping-interval 100 -d 1 "$URL/"

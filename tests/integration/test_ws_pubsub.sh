@@ -2,8 +2,9 @@
 # Pub/sub through the gateway on two workers: 1,000 subscribers spread over
 # the workers receive 100,000 messages from a publisher, each exactly once
 # and in order; then one deliberately slow subscriber per policy
-# (drop-oldest, conflate, disconnect) gets what its policy says while the
-# others still get everything. Every connection is gone at the end.
+# (drop-oldest, conflate, disconnect, and drop-oldest by the byte bound)
+# gets what its policy says while the others still get everything, each
+# counted on its own route. Every connection is gone at the end.
 set -uo pipefail
 source "$(dirname "$0")/rig.sh"
 FANOUT=$BUILD/tests/ws_fanout
@@ -22,7 +23,9 @@ routes = (
   { path = "/conf/{channel}"; action = "pubsub:{channel}"; publish = true;
     policy = "conflate"; conflate_key = "symbol"; queue_messages = 64; },
   { path = "/disc/{channel}"; action = "pubsub:{channel}"; publish = true;
-    policy = "disconnect"; queue_messages = 64; }
+    policy = "disconnect"; queue_messages = 64; },
+  { path = "/bytes/{channel}"; action = "pubsub:{channel}"; publish = true;
+    policy = "drop-oldest"; queue_messages = 65535; queue_bytes = 4096; }
 );
 gateway = { fanout_mbufs = 1048576; };
 tcp = { time_wait_ms = 200; };
@@ -43,9 +46,10 @@ check "no message lost in a ring" stat_is gw_ring_overflow -eq 0
 check "no delivery short of mbufs" stat_is gw_no_mbuf -eq 0
 fi
 
-for policy in ${PUBSUB_ONLY:-drop conf disc}; do
+# bytes: drop-oldest by queue_bytes, its queue_messages out of reach.
+for policy in ${PUBSUB_ONLY:-drop conf disc bytes}; do
 	case $policy in
-	drop) expect=drop ;;
+	drop | bytes) expect=drop ;;
 	conf) expect=conflate ;;
 	disc) expect=disconnect ;;
 	esac
@@ -58,6 +62,19 @@ done
 check "drop-oldest counted" stat_is gw_dropped_oldest -ge 1
 check "conflation counted" stat_is gw_conflated -ge 1
 check "slow disconnect counted" stat_is gw_slow_disconnects -eq 1
+if [ -z "${PUBSUB_ONLY:-}" ]; then
+# Per route (wsgwctl routes): each policy on its own route, none on /md/.
+check "routes: drop-oldest on /drop/ alone" \
+	route_stats_are "/drop/" dropped_oldest -ge 1 conflated -eq 0 slow_disconnects -eq 0
+check "routes: conflation on /conf/ alone" \
+	route_stats_are "/conf/" conflated -ge 1 dropped_oldest -eq 0 slow_disconnects -eq 0
+check "routes: the disconnect on /disc/ alone" \
+	route_stats_are "/disc/" slow_disconnects -eq 1 dropped_oldest -eq 0 conflated -eq 0
+check "routes: queue_bytes dropped on /bytes/" \
+	route_stats_are "/bytes/" dropped_oldest -ge 1 slow_disconnects -eq 0
+check "routes: none on /md/" \
+	route_stats_are "/md/" dropped_oldest -eq 0 conflated -eq 0 slow_disconnects -eq 0
+fi
 check "every connection freed" gw_idle 20
 check "subscriptions back to zero" stat_is gw_subscribers -eq 0
 check "no channel left" test "$(channels_left)" = 0
