@@ -1308,8 +1308,13 @@ static uint64_t dp_gw_stat(const struct dp_worker *w, unsigned int id)
 	const volatile uint64_t *v;
 	uint64_t sum;
 
-	if (g == NULL)
+	if (g == NULL || g->clone_pool == NULL || g->hs_pool == NULL)
 		return 0;
+	/* Read off the pools (their caches count as free). */
+	if (id == DP_GW_STAT_FAN_IN_USE)
+		return g->clone_pool->size - rte_mempool_avail_count(g->clone_pool);
+	if (id == DP_GW_STAT_HS_IN_USE)
+		return g->hs_pool->size - rte_mempool_avail_count(g->hs_pool);
 	if (id < DP_GW_STAT__COUNT) {
 		v = &g->stats[id];
 		return *v;

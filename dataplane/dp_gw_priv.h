@@ -92,7 +92,9 @@
 	X(SHUTDOWN_CLOSES, "gw_shutdown_closes", "close 1001 sent at shutdown", 0) \
 	X(PROXY_UP, "gw_proxy_upstreams", "upstream connections opened (101 from upstream)", 0) \
 	X(PROXY_FAIL, "gw_proxy_failures", "upstreams that refused or could not be reached (502/504)", 0) \
-	X(PROXY_LOST, "gw_proxy_upstream_lost", "upstreams that went away mid-stream (1011 to the client)", 0)
+	X(PROXY_LOST, "gw_proxy_upstream_lost", "upstreams that went away mid-stream (1011 to the client)", 0) \
+	X(FAN_IN_USE, "gw_fanout_mbufs_in_use", "fan-out mbufs taken from the worker's pool (0 when idle)", 1) \
+	X(HS_IN_USE, "gw_handshake_slots_in_use", "handshake slots taken from the worker's pool (0 when idle)", 1)
 
 #define DP_GW_STAT_ENUM_(id, name, desc, gauge) DP_GW_STAT_##id,
 enum dp_gw_stat {

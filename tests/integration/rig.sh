@@ -143,6 +143,9 @@ gw_wait_ready() {
 		fi
 		sleep 0.05
 	done
+	# What the main mbuf pool has free before any traffic: gw_idle wants
+	# it back.
+	GW_POOL_FREE0=$(gw_stat pool0_mbufs_free)
 }
 
 # The MAC wsgw reported for port 0.
@@ -387,15 +390,33 @@ channels_left() {   # wsgwctl channels: lines, or "missing" without the header
 		END { print h ? n + 0 : "missing" }'
 }
 
-gw_idle() {
-	local deadline=$((SECONDS + $1)) left
+# What is still in use, as "CONNS POOLS MBUFS_SHORT": connections (gw_conns
+# and tcp_conns, TIME-WAIT included), fan-out mbufs and handshake slots
+# taken from the workers' pools, and how many mbufs the main pool has
+# free fewer than at start (gw_wait_ready), never below 0.
+gw_in_use() {
+	"$WSGWCTL" -s "$STATS_SOCK" stats | awk -v free0="${GW_POOL_FREE0:-0}" '
+		$1 == "gw_conns" || $1 == "tcp_conns" { c += $2; n++ }
+		$1 == "gw_fanout_mbufs_in_use" ||
+		$1 == "gw_handshake_slots_in_use" { p += $2; n++ }
+		$1 == "pool0_mbufs_free" { short = free0 - $2; n++ }
+		END { if (n != 5) print "missing"
+		      else print c, p, (short > 0 ? short : 0) }'
+}
+
+# gw_wait_in_use SECONDS WHAT: wait, bounded, until gw_in_use says 0 for
+# WHAT ("all", or "pools": the pools alone, TIME-WAIT allowed).
+gw_wait_in_use() {
+	local deadline=$((SECONDS + $1)) u
 	while :; do
-		left=$("$WSGWCTL" -s "$STATS_SOCK" stats | awk '
-			$1 == "gw_conns" || $1 == "tcp_conns" { s += $2; n++ }
-			END { print n == 2 ? s : "missing" }')
-		[ "$left" = 0 ] && return 0
+		u=$(gw_in_use)
+		case $2 in
+		all) [ "$u" = "0 0 0" ] && return 0 ;;
+		*) [ "${u#* }" = "0 0" ] && return 0 ;;
+		esac
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "gw_idle: still in use after $1 s: $left"
+			echo "gw_idle: still in use after $1 s (connections," \
+				"pool entries, main pool short): $u"
 			"$WSGWCTL" -s "$STATS_SOCK" stats | grep -E '^(gw_|tcp_state|tcp_conns)' | grep -v ' 0$'
 			"$WSGWCTL" -s "$STATS_SOCK" conns | grep -v ' 0$'
 			return 1
@@ -403,3 +424,8 @@ gw_idle() {
 		sleep 0.1
 	done
 }
+
+# gw_idle SECONDS: no connection, fan-out mbuf or handshake slot in use,
+# and the main mbuf pool has back what it had free at start: every
+# connection's memory is back in the pools, whatever ended it.
+gw_idle() { gw_wait_in_use "$1" all; }

@@ -86,12 +86,16 @@ no_error "pubsub"
 check "pubsub: 2000 published" test "$(load_json counters.msgs_sent)" = 2000
 check "pubsub: 8 x 2000 verified" test "$(load_json counters.msgs_verified)" = 16000
 check "pubsub: the gateway got 2000 publications" test "$(gw_delta gw_messages_in)" = 2000
+check "pubsub: the gateway delivered 9 x 2000 (the publisher subscribes too)" \
+	test "$(gw_delta gw_delivered)" = 18000
 
 # 6. Idle: 2,000 connections held with a ping every 500 ms.
 next_addr
+gw_mark "${MARKS[@]}"
 load_memif_run -s idle -c 2000 --ping-interval 500 -d 2 "$URL/echo"
 no_error "idle"
 check "idle: 2000 connections opened" test "$(load_json counters.handshakes_ok)" = 2000
+check "idle: the gateway upgraded 2000" test "$(gw_delta gw_upgrades)" = 2000
 check "idle: every ping answered" \
 	test "$(load_json counters.pings_sent)" -ge 7000 -a \
 	"$(load_json counters.pings_sent)" = "$(load_json counters.pongs_received)"
@@ -100,6 +104,8 @@ check "idle: every ping answered" \
 deadline=$((SECONDS + 10))
 until [ "$(gw_stat gw_ws_open)" = 0 ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
 check "gateway: no WebSocket left open" test "$(gw_stat gw_ws_open)" = 0
+check "gateway: every connection's memory back in the pools" \
+	gw_wait_in_use 10 pools
 gw_stop
 check "wsgw: SIGTERM, exit 0" test $? -eq 0
 rig_finish
