@@ -539,7 +539,7 @@ static const char dp_usage[] =
 "  --listen PORT               accept WebSocket and HTTP on PORT (repeat\n"
 "                              for more; default 8080)\n"
 "  --route [HOST]/PATH=ACTION  add a route; ACTION is echo,\n"
-"                              pubsub:CHANNEL or proxy:IP:PORT; a PATH\n"
+"                              pubsub:CHANNEL or proxy:HOST:PORT; a PATH\n"
 "                              ending in '*' is a prefix; '/md/{channel}'\n"
 "                              with pubsub:{channel} takes the channel\n"
 "                              from the path (default routes: /echo=echo,\n"

@@ -114,13 +114,13 @@ void dp_route_defaults(struct dp_route_conf *r);
 /**
  * Parse "[HOST]/PATH=ACTION" (--route): ACTION is echo, pubsub:CHANNEL
  * (CHANNEL "{channel}" takes the path's rest; PATH then ends with
- * "{channel}") or proxy:IP:PORT. A PATH ending in '*' is a prefix.
+ * "{channel}") or proxy:HOST:PORT. A PATH ending in '*' is a prefix.
  * @return 0 or -DP_CONF_ERR_USAGE with @p err naming what is wrong.
  */
 int dp_route_parse(struct dp_route_conf *r, const char *arg, char *err,
 		size_t err_len);
 
-/** Parse an action ("echo", "pubsub:...", "proxy:IP:PORT") into @p r. */
+/** Parse an action ("echo", "pubsub:...", "proxy:HOST:PORT") into @p r. */
 int dp_route_parse_action(struct dp_route_conf *r, const char *action,
 		char *err, size_t err_len);
 

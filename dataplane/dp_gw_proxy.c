@@ -1,6 +1,6 @@
 /**
  * @file
- * proxy:IP:PORT routes: each client connection is relayed one to one to
+ * proxy:HOST:PORT routes: each client connection is relayed one to one to
  * an upstream WebSocket server over the stack's active open.
  *
  * Client request valid -> dp_gw_proxy_start (second connection, the

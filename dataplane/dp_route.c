@@ -6,8 +6,11 @@
  * dp_conf_parse_args -> dp_route_parse -> dp_route_parse_action;
  * dp_conf_load -> dp_routes_load -> dp_route_load_key.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +51,30 @@ static int dp_route_usage(char *err, size_t len, const char *what,
 		const char *arg)
 {
 	snprintf(err, len, "%s '%s': expected echo, pubsub:CHANNEL, "
-			"pubsub:{channel} or proxy:IP:PORT (e.g. "
+			"pubsub:{channel} or proxy:HOST:PORT (e.g. "
 			"proxy:198.18.1.2:9000)", what, arg);
 	return -DP_CONF_ERR_USAGE;
+}
+
+/* A host name (a letter in it) to its first IPv4 address, through the
+ * system's resolver (/etc/hosts, DNS). @return 0 or -1. */
+static int dp_route_resolve(const char *name, uint32_t *addr)
+{
+	const struct addrinfo hints = { .ai_family = AF_INET,
+		.ai_socktype = SOCK_STREAM };
+	struct addrinfo *res;
+	int letter = 0;
+
+	for (const char *p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return -1;
+		letter |= isalpha((unsigned char)*p);
+	}
+	if (!letter || getaddrinfo(name, NULL, &hints, &res) != 0)
+		return -1;
+	*addr = ntohl(((const struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+	freeaddrinfo(res);
+	return 0;
 }
 
 int dp_route_parse_action(struct dp_route_conf *r, const char *a, char *err,
@@ -73,7 +97,7 @@ int dp_route_parse_action(struct dp_route_conf *r, const char *a, char *err,
 		return 0;
 	}
 	if (strncmp(a, "proxy:", 6) == 0) {
-		char host[24];
+		char host[64];
 		const char *colon = strrchr(a + 6, ':');
 		char *end;
 		unsigned long port;
@@ -84,9 +108,16 @@ int dp_route_parse_action(struct dp_route_conf *r, const char *a, char *err,
 		host[colon - (a + 6)] = '\0';
 		errno = 0;
 		port = strtoul(colon + 1, &end, 10);
-		if (dp_parse_ipv4(host, &r->upstream_addr) < 0 || errno != 0 ||
-				*end != '\0' || port == 0 || port > 65535)
+		if (errno != 0 || *end != '\0' || port == 0 || port > 65535 ||
+				host[0] == '\0')
 			return dp_route_usage(err, len, "action", a);
+		if (dp_parse_ipv4(host, &r->upstream_addr) < 0 &&
+				dp_route_resolve(host, &r->upstream_addr) < 0) {
+			snprintf(err, len, "action '%s': upstream '%s' is not an "
+					"IPv4 address and does not resolve to one "
+					"(names are resolved once, at start)", a, host);
+			return -DP_CONF_ERR_USAGE;
+		}
 		r->action = DP_ACT_PROXY;
 		r->upstream_port = (uint16_t)port;
 		if (r->upstream_host[0] == '\0')
@@ -350,7 +381,7 @@ static int dp_route_load_special(struct dp_route_conf *r,
 				"'action' (e.g. action = \"echo\";)");
 	if (v == NULL || dp_route_parse_action(r, v, msg, sizeof(msg)) < 0)
 		return dp_key_error(err, len, file, s, "expected echo, ",
-				"pubsub:CHANNEL, pubsub:{channel} or proxy:IP:PORT");
+				"pubsub:CHANNEL, pubsub:{channel} or proxy:HOST:PORT");
 	s = config_setting_get_member(g, "policy");
 	if (s != NULL) {
 		v = config_setting_get_string(s);

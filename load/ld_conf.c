@@ -9,9 +9,11 @@
  *   ld_size_parse, ld_conf_check.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,41 @@ static int ld_ipv4(const char *s, uint32_t *addr)
 	if (inet_pton(AF_INET, s, &in) != 1)
 		return -1;
 	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+/*
+ * A host name (letters, digits, '-' and '.', a letter among them) to its
+ * first IPv4 address, through the system's resolver (/etc/hosts, DNS),
+ * once, before the run. @return 0, or -1 with the reason in @p why.
+ */
+static int ld_resolve(const char *name, uint32_t *addr, char *why,
+		size_t n)
+{
+	const struct addrinfo hints = { .ai_family = AF_INET,
+		.ai_socktype = SOCK_STREAM };
+	struct addrinfo *res;
+	int letter = 0, rc;
+
+	for (const char *p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') {
+			snprintf(why, n, "not an IPv4 address or a host name");
+			return -1;
+		}
+		letter |= isalpha((unsigned char)*p);
+	}
+	if (!letter) {
+		snprintf(why, n, "not an IPv4 address A.B.C.D");
+		return -1;
+	}
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(why, n, "it does not resolve to an IPv4 address: %s",
+				gai_strerror(rc));
+		return -1;
+	}
+	*addr = ntohl(((const struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+	freeaddrinfo(res);
 	return 0;
 }
 
@@ -330,7 +367,7 @@ static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 int ld_url_parse(struct ld_conf *c, const char *url, char *err, size_t len)
 {
 	const char *host, *hend, *path;
-	char hbuf[64];
+	char hbuf[64], why[96];
 	size_t hlen;
 	uint64_t port = 80;
 
@@ -351,13 +388,13 @@ int ld_url_parse(struct ld_conf *c, const char *url, char *err, size_t len)
 	if (host[0] == '[' || memchr(host, '@', hlen) != NULL ||
 			hlen >= sizeof(hbuf))
 		return ld_fail(err, len, "option --url: host in '%s' must be an "
-				"IPv4 address A.B.C.D", url);
+				"IPv4 address A.B.C.D or a host name", url);
 	memcpy(hbuf, host, hlen);
 	hbuf[hlen] = '\0';
-	if (ld_ipv4(hbuf, &c->dst) != 0)
-		return ld_fail(err, len, "option --url: host '%s' is not an IPv4 "
-				"address (the dataplane has no resolver: give "
-				"A.B.C.D)", hbuf);
+	if (ld_ipv4(hbuf, &c->dst) != 0 &&
+			ld_resolve(hbuf, &c->dst, why, sizeof(why)) != 0)
+		return ld_fail(err, len, "option --url: host '%s': %s (names "
+				"are resolved once, at start)", hbuf, why);
 	if (c->dst == 0 || c->dst == 0xffffffffu || (c->dst >> 28) == 0xe)
 		return ld_fail(err, len, "option --url: %s is not a unicast "
 				"address", hbuf);
@@ -532,7 +569,7 @@ static int ld_path_opt(const char *opt, const char *arg, char *dst,
 }
 
 static const char ld_usage[] =
-"Usage: wsgw-load [EAL options] -- [options] ws://A.B.C.D[:PORT][/PATH]\n"
+"Usage: wsgw-load [EAL options] -- [options] ws://HOST[:PORT][/PATH]\n"
 "\n"
 "A WebSocket load generator on wsgw's dataplane (docs/load.md).\n"
 "\n"
@@ -872,7 +909,7 @@ static int ld_conf_check(struct ld_conf *c, const struct ld_seen *seen,
 	int rc;
 
 	if (!seen->url)
-		return ld_fail(err, len, "no target: give ws://A.B.C.D:PORT/PATH "
+		return ld_fail(err, len, "no target: give ws://HOST:PORT/PATH "
 				"(or --url); see --help");
 	if (c->n_addrs == 0) {
 		ld_addr_parse(&c->addrs[0], LD_DEFAULT_ADDR_TEXT, err, len);

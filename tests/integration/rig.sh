@@ -57,6 +57,7 @@ rig_down() {
 		fi
 	done
 	rm -f /dev/hugepages/wsgw"$RIG_ID"* 2>/dev/null
+	rm -rf "/etc/netns/$NS_GW" "/etc/netns/$NS_PEER" "/etc/netns/$NS_UP"
 	if [ "$rc" -ne 0 ] && [ -f "$GW_LOG" ]; then
 		echo "--- wsgw log (last 30 lines) ---"
 		tail -30 "$GW_LOG"
@@ -66,6 +67,18 @@ rig_down() {
 }
 
 rig_must() { "$@" || { echo "rig: failed: $*"; exit 1; }; }
+
+# rig_hosts NS "IP NAME"...: names for programs run in NS (ip netns exec
+# puts /etc/netns/NS/hosts and resolv.conf over /etc's); its resolver
+# asks 127.0.0.1, where nothing answers: any other name fails at once.
+rig_hosts() {   # rig_hosts NS "IP NAME"...
+	local d=/etc/netns/$1
+	shift
+	rig_must mkdir -p "$d"
+	{ echo "127.0.0.1 localhost"; printf '%s\n' "$@"; } >"$d/hosts"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+		>"$d/resolv.conf"
+}
 
 rig_up() {
 	trap rig_down EXIT

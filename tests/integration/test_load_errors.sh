@@ -115,7 +115,17 @@ bad_arg() {   # bad_arg WORD-IN-MESSAGE wsgw-load-options...
 }
 bad_arg "--url" "http://198.18.0.2/"
 bad_arg "wss:// needs TLS" "wss://198.18.0.2/"
-bad_arg "not an IPv4 address" "ws://echo.example/"
+bad_arg "not an IPv4 address or a host name" "ws://echo_example/"
+bad_arg "not an IPv4 address A.B.C.D" "ws://198.18.0/"
+# A name nobody knows, in the rig (its resolver answers nothing).
+rig_hosts "$NS_GW" "$PEER_IP echo.test"
+out=$(ip netns exec "$NS_GW" timeout 10 "$LOAD" -- "${OUR[@]}" \
+	ws://nobody.test/ 2>&1)
+rc=$?
+echo "$out"
+check "an unknown name: exit 2" test "$rc" -eq 2
+check "an unknown name: the message says it does not resolve" \
+	grep -q "host 'nobody.test': it does not resolve" <<<"$out"
 bad_arg "--url" "ws://198.18.0.2:99999/"
 bad_arg "--conns" -c 0 "$URL/"
 bad_arg "--conns" --conns lots "$URL/"

@@ -46,6 +46,14 @@ check "python echo: all from one address" test "$(load_server_total peers)" = 1
 check "python echo: latency p50 measured" \
 	awk -v v="$(load_json latency.p50_us)" 'BEGIN { exit !(v > 0) }'
 
+# 1a. the target by name (rig_hosts: /etc/netns/NS/hosts), resolved once.
+rig_hosts "$NS_GW" "$PEER_IP echo.test"
+load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
+load_run "${OUR[@]}" -c 4 -n 1000 "ws://echo.test:$LOAD_PORT/echo"
+load_server_stop
+counts_match "by name: python echo"
+check "by name: exactly 1000 sent" test "$(load_json counters.msgs_sent)" = 1000
+
 # 1b. the same over af_xdp on the same veth.
 load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
 LOAD_VDEV="net_af_xdp0,iface=$VETH_GW" load_run "${OUR[@]}" -c 20 \

@@ -14,7 +14,8 @@ On RAW_PORT, a hand-written server that mirrors frames one for one (same
 opcode, same FIN), so that fragment boundaries show.
 
 Prints "ws_upstream: listening" when ready and one line per event
-("closed CODE", "frames N") for the test to read.
+("host HOST" of each request, "closed CODE", "frames N") for the test to
+read.
 """
 import asyncio
 import base64
@@ -33,6 +34,7 @@ def log(*a):
 
 
 async def process_request(path, headers):
+    log("host", headers.get("Host"))
     if path.endswith("/refuse"):
         return http.HTTPStatus.FORBIDDEN, [], b"no\n"
     return None

@@ -66,6 +66,12 @@ static void test_route_option(void **state)
 	assert_int_equal(r.upstream_addr, 0x0a010203);
 	assert_int_equal(r.upstream_port, 9000);
 	assert_string_equal(r.upstream_host, "10.1.2.3:9000");
+
+	/* A name, through /etc/hosts, once: Host upstream keeps the name. */
+	assert_int_equal(dp_route_parse(&r, "/t=proxy:localhost:9001", err,
+			sizeof(err)), 0);
+	assert_int_equal(r.upstream_addr, 0x7f000001);
+	assert_string_equal(r.upstream_host, "localhost:9001");
 }
 
 static void test_route_option_errors(void **state)
@@ -76,9 +82,11 @@ static void test_route_option_errors(void **state)
 	} bad[] = {
 		{ "echo", "[HOST]/PATH=ACTION" },
 		{ "/x=mirror", "expected echo, pubsub:CHANNEL" },
-		{ "/x=proxy:10.0.0.1", "proxy:IP:PORT" },
-		{ "/x=proxy:host.example:80", "proxy:IP:PORT" },
-		{ "/x=proxy:10.0.0.1:0", "proxy:IP:PORT" },
+		{ "/x=proxy:10.0.0.1", "proxy:HOST:PORT" },
+		{ "/x=proxy:bad_host.example:80", "does not resolve" },
+		{ "/x=proxy:10.0.0:80", "does not resolve" },
+		{ "/x=proxy:10.0.0.1:0", "proxy:HOST:PORT" },
+		{ "/x=proxy::80", "proxy:HOST:PORT" },
 		{ "/md/=pubsub:{channel}", "needs a path ending in {channel}" },
 		{ "/md/{channel}=echo", "needs the action pubsub:{channel}" },
 		{ "/x=pubsub:", "expected echo" },

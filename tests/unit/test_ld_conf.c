@@ -77,6 +77,9 @@ static void test_url(void **state)
 		{ "ws://198.18.0.2?q", "198.18.0.2", "/?q", 0xc6120002, 80 },
 		{ "ws://198.18.0.2:65535/", "198.18.0.2:65535", "/", 0xc6120002,
 			65535 },
+		/* A name, through /etc/hosts: the Host header keeps it. */
+		{ "ws://localhost:8080/x", "localhost:8080", "/x", 0x7f000001,
+			8080 },
 	};
 
 	(void)state;
@@ -101,8 +104,8 @@ static void test_url_errors(void **state)
 		{ "wss://198.18.0.2/", "needs TLS" },
 		{ "ws://", "no host" },
 		{ "ws:///path", "no host" },
-		{ "ws://example.com/", "not an IPv4 address" },
-		{ "ws://198.18.0/", "not an IPv4 address" },
+		{ "ws://bad_name.example/", "not an IPv4 address or a host name" },
+		{ "ws://198.18.0/", "not an IPv4 address A.B.C.D" },
 		{ "ws://[::1]:80/", "IPv4" },
 		{ "ws://user@198.18.0.2/", "IPv4" },
 		{ "ws://198.18.0.2:0/", "port" },
