@@ -267,9 +267,11 @@ static int ld_addr_opt(struct ld_addr *a, char *opt, const char *arg,
 			"count=N and range=A[-B] (in '%s')", opt, arg);
 }
 
+/* Whether runs a.. and b.. share an address; n >= 1 and neither wraps,
+ * but one may end at 255.255.255.255, so the ends are inclusive. */
 static int ld_runs_meet(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
 {
-	return a < b + nb && b < a + na;
+	return a <= b + (nb - 1) && b <= a + (na - 1);
 }
 
 /* Each range= of @p a: on the link, short of its network and broadcast

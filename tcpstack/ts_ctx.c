@@ -99,9 +99,11 @@ static int ts_range_ok(uint32_t net, uint32_t mask, uint8_t prefix_len,
 		(lo != net && last != (net | ~mask));
 }
 
+/* Whether runs a.. and b.. share an address; n >= 1 and neither wraps,
+ * but one may end at 255.255.255.255, so the ends are inclusive. */
 static int ts_ranges_meet(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
 {
-	return a < b + nb && b < a + na;
+	return a <= b + (nb - 1) && b <= a + (na - 1);
 }
 
 /* The interface's address runs: addr's and more[], apart from each other,

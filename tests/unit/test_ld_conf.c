@@ -287,6 +287,12 @@ static void test_addr_ranges(void **state)
 	expect_error("meets the addresses of IP", "--addr",
 			"198.18.0.10/24,count=5,range=198.18.0.14-198.18.0.20", u,
 			NULL);
+	/* Runs that end at 255.255.255.255 (a /31) still meet. */
+	expect_error("meets the addresses of IP", "--addr",
+			"255.255.255.254/31,count=2,range=255.255.255.255,"
+			"gw=255.255.255.254", u, NULL);
+	assert_int_equal(parse("--addr", "255.255.255.254/31,"
+			"range=255.255.255.255,gw=255.255.255.254", u, NULL), 0);
 	expect_error("meets an earlier range", "--addr",
 			"198.18.0.10/24,range=198.18.0.30-198.18.0.40,"
 			"range=198.18.0.20-198.18.0.30", u, NULL);

@@ -754,6 +754,18 @@ static void test_address_set(void **state)
 	ts_ctx_free(&ctx);
 	assert_int_equal(ts_ctx_init(&ctx, &conf, pool, 0, HZ), 0);
 	ts_set_tx(&ctx, capture_tx, NULL);
+	/* A /31 whose second address is 255.255.255.255: one run apart,
+	 * taken; the same address twice, refused. */
+	bad = (struct ts_iface_conf){ .port_id = 0, .mac = our_mac,
+		.addr = UINT32_MAX - 1, .prefix_len = 31, .n_addrs = 2,
+		.n_more = 1, .more = { { UINT32_MAX, 1 } } };
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
+	bad.n_addrs = 1;
+	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), 0);
+	assert_int_equal(ts_iface_addr(&ctx, 0, 1), UINT32_MAX);
+	ts_ctx_free(&ctx);
+	assert_int_equal(ts_ctx_init(&ctx, &conf, pool, 0, HZ), 0);
+	ts_set_tx(&ctx, capture_tx, NULL);
 	bad = ic;
 	bad.n_more = TS_MAX_MORE + 1;
 	assert_int_equal(ts_iface_add(&ctx, &bad, 0, 0), -TS_ERR_INVAL);
