@@ -97,7 +97,7 @@ int dp_route_parse_action(struct dp_route_conf *r, const char *a, char *err,
 		return 0;
 	}
 	if (strncmp(a, "proxy:", 6) == 0) {
-		char host[64];
+		char host[DP_ROUTE_STR - 8];    /* and ":PORT" in upstream_host */
 		const char *colon = strrchr(a + 6, ':');
 		char *end;
 		unsigned long port;

@@ -369,7 +369,7 @@ static int ld_addr_parse(struct ld_addr *a, const char *arg, char *err,
 int ld_url_parse(struct ld_conf *c, const char *url, char *err, size_t len)
 {
 	const char *host, *hend, *path;
-	char hbuf[64], why[96];
+	char hbuf[256], why[96];
 	size_t hlen;
 	uint64_t port = 80;
 

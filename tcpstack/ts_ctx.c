@@ -153,6 +153,11 @@ int ts_iface_add(struct ts_ctx *ctx, const struct ts_iface_conf *conf,
 	ifc->netmask = mask;
 	ifc->n_addrs = n;
 	ifc->n_total = total;
+	ifc->mss_max = UINT16_MAX;
+	if (conf->no_chains)
+		ifc->mss_max = (uint16_t)RTE_MIN(UINT16_MAX,
+				rte_pktmbuf_data_room_size(ctx->pool) -
+				RTE_PKTMBUF_HEADROOM - 60);
 	ts_tcp_iface_init(ifc);
 	ifc->tx_queue = tx_queue;
 	rc = ts_arp_table_init(&ifc->arp, ctx->arp_entries, socket);

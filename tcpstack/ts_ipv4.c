@@ -49,7 +49,9 @@ static int ts_ipv4_cksum_ok(const struct rte_mbuf *m,
 {
 	uint64_t flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 
-	if (flags == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+	/* NONE: not final in the packet, but the header verified. */
+	if (flags == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+			flags == RTE_MBUF_F_RX_IP_CKSUM_NONE)
 		return 1;
 	if (flags == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return 0;

@@ -58,6 +58,14 @@ static void newreno_ack(struct ts_ctx *ctx, struct ts_tcb *c, uint32_t ack,
 		return;
 	}
 	/*
+	 * Past recover, it follows the ACK (one short of it, so that a loss
+	 * at SND.UNA may still start a recovery, RFC 6582 step 2): sequence
+	 * comparisons with it stay within 2 GB of the stream however long
+	 * the connection lives.
+	 */
+	if (!ts_seq_lt(ack, c->recover))
+		c->recover = ack - 1;
+	/*
 	 * Appropriate byte counting (RFC 3465, L = 2 segments): a delayed ACK
 	 * for two segments grows the window as two ACKs would, so that
 	 * congestion avoidance adds a segment per round trip, not half one.

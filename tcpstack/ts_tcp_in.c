@@ -88,7 +88,9 @@ static int ts_tcp_cksum_ok(const struct rte_mbuf *m, uint32_t off,
 {
 	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+	/* NONE: the field is not final (a virtual port passed on the
+	 * sender's partial sum) but the port verified the data. */
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE)
 		return 1;
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return 0;
@@ -172,7 +174,8 @@ static void ts_tcp_syn_options(struct ts_ctx *ctx, struct ts_tcb *c,
 {
 	uint16_t peer_mss = s->opt.mss ? s->opt.mss : 536;
 
-	c->mss = RTE_MIN(peer_mss, ctx->tcp.conf.mss);
+	c->mss = RTE_MIN(RTE_MIN(peer_mss, ctx->tcp.conf.mss),
+			ctx->ifs[c->ifidx].mss_max);
 	if (s->opt.has_ws && we_offered_all) {
 		c->flags |= TS_TCBF_WS_OK;
 		c->snd_wscale = s->opt.wscale;
@@ -305,7 +308,7 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = s->ack;
 	c->snd_wl1 = s->seq - 1;
-	c->mss = mss;
+	c->mss = RTE_MIN(mss, ctx->ifs[c->ifidx].mss_max);
 	ts_tcb_set_state(ctx, c, TS_TCP_SYN_RCVD);
 	/* The ACK now completes the handshake the normal way. */
 	ts_tcp_in_synced(ctx, c, s, tsc);

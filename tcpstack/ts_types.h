@@ -297,15 +297,21 @@ struct ts_iface {
 	/** Payloads up to this are copied beside the header, longer ones
 	 * attached: TS_TCP_COPY_MAX, or all with conf.no_chains. */
 	uint32_t copy_max;
+	/** Largest MSS a connection may use here: what one mbuf holds after
+	 * the largest TCP header with conf.no_chains, else no bound. */
+	uint16_t mss_max;
 	uint16_t tx_queue;           /**< this worker's queue on the port */
 	uint16_t tx_n;               /**< frames in tx_buf */
 	uint8_t tx_blocked;          /**< the port took less than offered */
-	/* Its head (MAC, address) shares the first cache line with the
-	 * above; more[] comes last, read only off the common path. */
+	/* What every segment reads (the above, and conf's MAC and address)
+	 * lies in the first two cache lines; conf.more[] comes after, read
+	 * only off the common path. */
 	struct ts_iface_conf conf;
 	struct ts_arp_table arp;
 	struct rte_mbuf *tx_buf[TS_TX_QUEUE];
 } __rte_cache_aligned;
+_Static_assert(offsetof(struct ts_iface, conf.more) <= 2 * RTE_CACHE_LINE_SIZE,
+		"an interface's common fields fit two cache lines");
 
 /** Per-worker stack context; one per lcore, touched by it alone. */
 struct ts_ctx {

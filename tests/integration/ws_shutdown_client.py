@@ -26,6 +26,8 @@ def refused(host, port):
         s = socket.create_connection((host, port), timeout=10)
     except (ConnectionRefusedError, ConnectionResetError):
         return True
+    except socket.timeout:
+        return False           # no answer at all: not a refusal
     try:
         s.sendall(b"GET /echo HTTP/1.1\r\nHost: gw\r\n\r\n")
         return s.recv(4096) == b""

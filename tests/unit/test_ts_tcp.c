@@ -70,6 +70,7 @@ static int port_sums;           /* the interface's tx_cksum in make_ctx */
 static unsigned int port_summed; /* TCP segments the "port" summed */
 static unsigned int chains_sw;   /* chains that came summed in software */
 static int no_chains;           /* the interface's no_chains in make_ctx */
+static uint64_t rx_ol_flags;    /* the port's verdict on crafted segments */
 
 /*
  * What a port that sums TCP does (port_sums, enum ts_tx_cksum): a segment
@@ -263,6 +264,7 @@ static int fresh(int sums, int flat, void (*tune)(struct ts_conf *))
 	port_summed = 0;
 	chains_sw = 0;
 	no_chains = flat;
+	rx_ol_flags = 0;
 	return make_ctx(tune);
 }
 
@@ -394,6 +396,7 @@ static void send_ip(uint32_t src, uint16_t sport, uint16_t dport,
 	th->cksum = rte_ipv4_udptcp_cksum(ih, th);
 	if (bad_cksum)
 		th->cksum ^= 0x0101;
+	m->ol_flags |= rx_ol_flags;
 	ts_input(rx_ctx, 0, &m, 1, now);
 	ts_flush(rx_ctx);
 }
@@ -1253,6 +1256,27 @@ static void test_abc_after_rto(void **state)
 	/* Past recover, L is two segments again. */
 	ts_cc_newreno.ack(&ctx, &c, 29000, 3000, 0);
 	assert_int_equal(c.cwnd, 5000);
+}
+
+/*
+ * Past 2 GB of a stream, recover still compares right: slow start keeps
+ * L = 2, and a SACK recovery may start (ts_cc_may_recover).
+ */
+static void test_recover_long_stream(void **state)
+{
+	struct ts_tcb c = { .mss = 1000, .iss = 0 };
+	uint32_t cw;
+
+	(void)state;
+	ts_cc_init(&c);
+	for (uint32_t k = 1; k <= 6; k++) {
+		c.snd_una = k << 30;
+		c.snd_max = c.snd_una + 20000;
+		cw = c.cwnd;
+		ts_cc_newreno.ack(&ctx, &c, c.snd_una, 3000, 0);
+		assert_int_equal(c.cwnd, cw + 2000);
+		assert_true(ts_cc_may_recover(&c));
+	}
 }
 
 /* Three duplicate ACKs: the first segment is resent at once. */
@@ -2682,8 +2706,8 @@ static void test_port_sums(void **state)
  * A port that sends no chains (struct ts_iface_conf no_chains): every
  * segment leaves in one mbuf (cap_port_sum), its payload copied beside the
  * header: pieces at odd offsets, small frames through partial ACKs and an
- * RTO, prepared sums. With an MSS past an mbuf's room, a segment carries
- * what the room holds and the rest follows, every byte in its place.
+ * RTO, prepared sums. A peer's MSS past an mbuf's room is cut to it, and
+ * every byte arrives in its place.
  */
 static void test_no_chains(void **state)
 {
@@ -2713,8 +2737,10 @@ static void test_no_chains(void **state)
 		assert_int_equal(ts_tcp_send(&ctx, c, mbuf_of(data + 1500 * k,
 				1500)), 0);
 	ts_flush(&ctx);
-	/* Each but the last fills the room after its 20-byte header. */
-	room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM - 20;
+	/* The MSS is cut to what one mbuf holds after the largest header;
+	 * each segment but the last is that long. */
+	room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM - 60;
+	assert_int_equal(c->mss, room);
 	assert_true(room < 9000 && n_cap == (sizeof(data) + room - 1) / room);
 	for (unsigned int i = 0; i < n_cap; i++) {
 		struct seg r = parse(i);
@@ -2726,6 +2752,45 @@ static void test_no_chains(void **state)
 		at += r.len;
 	}
 	assert_int_equal(at, sizeof(data));
+	ts_tcp_abort(&ctx, c);
+	ts_flush(&ctx);
+}
+
+/*
+ * The port's verdict on a received TCP checksum: GOOD and BAD are taken
+ * as said; NONE (the field not final, the data verified: virtio with the
+ * sender's partial sum) is good; UNKNOWN, or none given, is summed here.
+ */
+static void test_rx_cksum_verdicts(void **state)
+{
+	static const struct {
+		uint64_t flags;
+		int bad, taken;
+	} cases[] = {
+		{ 0, 1, 0 },
+		{ RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, 0, 1 },
+		{ RTE_MBUF_F_RX_L4_CKSUM_GOOD, 1, 1 },
+		{ RTE_MBUF_F_RX_L4_CKSUM_BAD, 0, 0 },
+		{ RTE_MBUF_F_RX_L4_CKSUM_NONE, 1, 1 },
+	};
+	uint32_t snd = open_conn(DISCARD, &plain), peer = 1001;
+	struct ts_tcb *c = ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
+			PEER_PORT, DISCARD), PEER_IP, OUR_IP, PEER_PORT, DISCARD);
+	uint64_t drops = 0;
+
+	(void)state;
+	assert_non_null(c);
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		rx_ol_flags = cases[i].flags;
+		send_from(PEER_PORT, DISCARD, peer, snd, TS_F_ACK, 65535, "abcd",
+				4, &plain, cases[i].bad);
+		rx_ol_flags = 0;
+		peer += cases[i].taken ? 4 : 0;
+		drops += !cases[i].taken;
+		assert_int_equal(c->rcv_nxt, peer);
+		assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_CKSUM], drops);
+		cap_free();
+	}
 	ts_tcp_abort(&ctx, c);
 	ts_flush(&ctx);
 }
@@ -2777,9 +2842,11 @@ int main(void)
 		T(test_keepalive),
 		T(test_nagle),
 		T(test_abc_after_rto),
+		T(test_recover_long_stream),
 		T(test_tlp_sends_held_data),
 		T(test_port_sums),
 		T(test_no_chains),
+		T(test_rx_cksum_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
