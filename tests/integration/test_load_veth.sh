@@ -59,10 +59,18 @@ load_server_start "$NS_PEER" py --addr "$PEER_IP" --port "$LOAD_PORT"
 LOAD_VDEV="net_af_xdp0,iface=$VETH_GW" load_run "${OUR[@]}" -c 20 \
 	--inflight 4 -n 5000 "$URL/echo"
 load_server_stop
-counts_match "af_xdp: python echo, 20 conns x 4 in flight"
-check "af_xdp: exactly 5000 sent" test "$(load_json counters.msgs_sent)" = 5000
-check "af_xdp: the port was af_xdp" \
-	grep -q '^wsgw-load: port 0 mac [0-9A-F:]* driver net_af_xdp ' "$LOAD_LOG"
+# A kernel without AF_XDP on veth fails the PMD's own probe or socket:
+# that machine cannot run this case, which is said, not hidden as a pass.
+if grep -qE 'failed to initialize net_af_xdp0 device|Failed to create xsk socket|Failed to configure xdp socket' \
+		"$LOAD_LOG"; then
+	echo "SKIP af_xdp: this kernel refused net_af_xdp on the veth"
+else
+	counts_match "af_xdp: python echo, 20 conns x 4 in flight"
+	check "af_xdp: exactly 5000 sent" \
+		test "$(load_json counters.msgs_sent)" = 5000
+	check "af_xdp: the port was af_xdp" \
+		grep -q '^wsgw-load: port 0 mac [0-9A-F:]* driver net_af_xdp ' "$LOAD_LOG"
+fi
 
 # 2. node, text, sizes from 48 to 3000 bytes (several segments each).
 load_server_start "$NS_PEER" node --addr "$PEER_IP" --port "$LOAD_PORT"
