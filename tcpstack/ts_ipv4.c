@@ -146,17 +146,25 @@ static uint32_t ts_ipv4_next_hop(const struct ts_iface *ifc, uint32_t dst)
 static void ts_ipv4_fill(struct ts_ctx *ctx, struct rte_ipv4_hdr *ih,
 		uint16_t len, uint32_t src, uint32_t dst, uint8_t proto)
 {
+	uint16_t tot = (uint16_t)(len + sizeof(*ih));
+	uint16_t id = ctx->ip_id++;
+	uint32_t sum;
+
 	ih->version_ihl = RTE_IPV4_VHL_DEF;
 	ih->type_of_service = 0;
-	ih->total_length = rte_cpu_to_be_16((uint16_t)(len + sizeof(*ih)));
-	ih->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
+	ih->total_length = rte_cpu_to_be_16(tot);
+	ih->packet_id = rte_cpu_to_be_16(id);
 	ih->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ih->time_to_live = ctx->ip_ttl;
 	ih->next_proto_id = proto;
 	ih->src_addr = rte_cpu_to_be_32(src);
 	ih->dst_addr = rte_cpu_to_be_32(dst);
-	ih->hdr_checksum = 0;
-	ih->hdr_checksum = rte_ipv4_cksum(ih);
+	/* As rte_ipv4_cksum, but from the values rather than read back
+	 * (store forwarding); summed in host order and swapped once. */
+	sum = ((uint32_t)RTE_IPV4_VHL_DEF << 8) + tot + id +
+		RTE_IPV4_HDR_DF_FLAG + ((uint32_t)ctx->ip_ttl << 8) + proto +
+		ts_sum32(src) + ts_sum32(dst);
+	ih->hdr_checksum = (uint16_t)~rte_bswap16(ts_fold(sum));
 }
 
 void ts_ipv4_output(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf *m,

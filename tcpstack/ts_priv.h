@@ -49,6 +49,12 @@ static inline uint16_t ts_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
+/** Sum of the two 16-bit halves of @p v, in host order. */
+static inline uint32_t ts_sum32(uint32_t v)
+{
+	return (v >> 16) + (v & 0xffff);
+}
+
 static inline void ts_count(struct ts_ctx *ctx, enum ts_stat id, uint64_t n)
 {
 	ctx->stats.v[id] += n;

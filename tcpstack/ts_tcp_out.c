@@ -289,6 +289,7 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	const struct ts_iface *ifc = &ctx->ifs[ifidx];
 	const int chain = m->nb_segs > 1;     /* the payload attached, not copied */
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	uint32_t hsum;
 
 	th->src_port = rte_cpu_to_be_16(lport);
 	th->dst_port = rte_cpu_to_be_16(rport);
@@ -299,8 +300,13 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
+	/* The fixed header's sum from the values just stored, in host order
+	 * and swapped once; only the options are read back. */
+	hsum = rte_bswap16(ts_fold(lport + rport + ts_sum32(seq) +
+			ts_sum32(ack) + ((uint32_t)(hlen / 4) << 12) + flags + wnd)) +
+			rte_raw_cksum(th + 1, (size_t)hlen - sizeof(*th));
 	th->cksum = (uint16_t)(ts_fold(ts_tcp_pseudo_sum(lip, rip, m->pkt_len) +
-			((rte_raw_cksum(th, hlen) + psum) & ifc->sum_mask[chain])) ^
+			((hsum + psum) & ifc->sum_mask[chain])) ^
 			ifc->sum_xor[chain]);
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = sizeof(struct rte_ipv4_hdr);

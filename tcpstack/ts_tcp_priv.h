@@ -41,21 +41,17 @@ static inline int ts_seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <=
 static inline int ts_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline int ts_seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
 
-/** Raw sum of the IPv4 pseudo header of a TCP segment of @p len bytes. */
+/**
+ * Raw sum of the IPv4 pseudo header of a TCP segment of @p len bytes, in
+ * memory order (as rte_raw_cksum). Summed from the values in host order
+ * and swapped once (RFC 1071 2(B)): a header built on the stack and read
+ * back as wider words would wait on store forwarding on every segment.
+ */
 static inline uint32_t ts_tcp_pseudo_sum(uint32_t src, uint32_t dst,
 		uint32_t len)
 {
-	struct {
-		uint32_t src;
-		uint32_t dst;
-		uint8_t zero;
-		uint8_t proto;
-		uint16_t len;
-	} __rte_packed ph = {
-		rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
-		rte_cpu_to_be_16((uint16_t)len),
-	};
-	return rte_raw_cksum(&ph, sizeof(ph));
+	return rte_bswap16(ts_fold(ts_sum32(src) + ts_sum32(dst) +
+			IPPROTO_TCP + (len & 0xffff)));
 }
 
 /**
