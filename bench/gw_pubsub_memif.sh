@@ -4,9 +4,16 @@
 # sends RATE messages a second (64 bytes), and every subscriber checks
 # each delivery (order, completeness). At RATE x SUBS deliveries a second
 # spread over SUBS connections, each delivery is one TCP segment, one
-# packet. The rig's own limit comes from testpmd txonly -> rxonly in the
-# same run (bench/load_pps.sh's phase A); the ratio is deliveries per
-# second over that packet rate.
+# packet. The rig's own limits come from bench/load_pps.sh in the same
+# run: testpmd txonly -> rxonly (its phase A), and flowgen <-> macswap
+# (phase C), where every frame is answered by one, as a subscriber that
+# acknowledges each delivery would; the ratios are deliveries per second
+# over each. Deliveries per second are shown twice: as wsgw-load received
+# them over the whole run (drained after it when the gateway fell
+# behind), and as wsgw's own gw_delivered counted a second at a time
+# while the run lasts, with its core's busy share: past its capacity the
+# second is what one core delivers, and the ratios use it. rx/tx is the
+# frames wsgw received (the subscribers' ACKs, mostly) per frame sent.
 #
 # usage: sudo bench/gw_pubsub_memif.sh [SECONDS] [SUBS] [RATE...]
 set -u
@@ -26,23 +33,63 @@ GW_LCORES=1
 LOAD_LCORES=0
 printf 'gateway = { fanout_mbufs = 524288; max_handshakes = 4096; };\n' \
 	>"$RIG_TMP/gw.conf"
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : 0) }'; }
+
+# While wsgw-load runs: wsgw's own gw_delivered once a second, and its
+# loop's busy share (worker_cycles, worker_idle_cycles), over the seconds
+# after the subscribers are in. Past the core's capacity the publisher's
+# rate is no longer what is delivered; this is, and a busy share near
+# 100% says the core is the bound.
+gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
+	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 samples=() n=0
+	until [ "$(gw_stat gw_conns 2>/dev/null || echo 0)" -gt "$SUBS" ]; do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.2
+	done
+	sleep 1
+	prev=$(gw_stat gw_delivered); t0=$(date +%s.%N)
+	c0=$(gw_stat worker_cycles); i0=$(gw_stat worker_idle_cycles)
+	r0=$(gw_stat rx_packets); x0=$(gw_stat tx_packets)
+	while [ $n -lt $((DUR - 2)) ] && kill -0 "$1" 2>/dev/null; do
+		sleep 1
+		now=$(gw_stat gw_delivered); t1=$(date +%s.%N)
+		samples+=("$(awk -v a="$prev" -v b="$now" -v s="$t0" -v e="$t1" \
+			'BEGIN { printf "%d", (b - a) / (e - s) }')")
+		prev=$now; t0=$t1; n=$((n + 1))
+	done
+	c1=$(gw_stat worker_cycles); i1=$(gw_stat worker_idle_cycles)
+	r1=$(gw_stat rx_packets); x1=$(gw_stat tx_packets)
+	GW_RX_TX=$(awk -v r="$((r1 - r0))" -v x="$((x1 - x0))" \
+		'BEGIN { if (x > 0) printf "%.2f", r / x; else print "?" }')
+	GW_RATE=$(printf '%s\n' "${samples[@]:-0}" | median)
+	GW_BUSY=$(awk -v c="$((c1 - c0))" -v i="$((i1 - i0))" \
+		'BEGIN { if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }')
+}
+
 lines=()
 for rate in "${RATES[@]}"; do
 	load_memif_gw_start --config "$RIG_TMP/gw.conf" >/dev/null
 	load_memif_run -q -s pubsub -c $((SUBS + 1)) --publishers 1 \
 		--rate "$rate" -d "$DUR" --max-opening 2048 \
-		"ws://$GW_IP:8080/md/bench" >/dev/null
-	if [ "$LOAD_RC" -ne 0 ]; then
-		echo "bench: wsgw-load failed at rate $rate:"; tail -20 "$LOAD_LOG"
+		"ws://$GW_IP:8080/md/bench" >/dev/null &
+	lp=$!
+	gw_sample "$lp"
+	wait "$lp"
+	if [ "$(load_json errors_total)" != 0 ]; then
+		echo "bench: wsgw-load counted errors at rate $rate:"; tail -20 "$LOAD_LOG"
 	fi
-	lines+=("$rate $(load_json msgs_per_s.rx) $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
+	lines+=("$rate $(load_json msgs_per_s.rx) $GW_RATE $GW_BUSY $GW_RX_TX $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
 	gw_stop >/dev/null 2>&1 || true
 done
-# The rig's limit, as bench/load_pps.sh measures it.
-pps=$(bash "$ROOT/bench/load_pps.sh" "$DUR" 1 1 2>/dev/null |
-	sed -n 's/.*txonly.*: *\([0-9]*\) pps sent.*/\1/p')
+# The rig's limits, as bench/load_pps.sh measures them: one way (A), and
+# with every frame answered by one (C), a subscriber that acknowledges
+# each delivery.
+rig=$(bash "$ROOT/bench/load_pps.sh" "$DUR" 1 1 2>/dev/null)
+pps=$(printf '%s\n' "$rig" | sed -n 's/.*txonly.*: *\([0-9]*\) pps sent.*/\1/p')
+echo_pps=$(printf '%s\n' "$rig" | sed -n 's/.*flowgen.*: *\([0-9]*\) pps sent.*/\1/p')
 echo "memif rig, one core for wsgw, $SUBS subscribers, 64-byte messages, ${DUR}s each"
-echo "testpmd txonly -> rxonly: ${pps:-?} pps"
-printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" '
-	BEGIN { print "publish/s deliveries/s p50_us p99_us errors ratio_to_rig" }
-	{ printf "%9s %12.0f %8s %8s %6s %8.3f\n", $1, $2, $3, $4, $5, p ? $2 / p : 0 }'
+echo "testpmd txonly -> rxonly: ${pps:-?} pps; flowgen <-> macswap: ${echo_pps:-?} pps each way"
+printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" '
+	BEGIN { print "publish/s deliveries/s wsgw_delivered/s wsgw_busy rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
+	{ printf "%9s %12.0f %12s %5s %5s %10s %10s %6s %8.3f %8.3f\n", $1, $2, $3, $4,
+		$5, $6, $7, $8, p ? $3 / p : 0, e ? $3 / e : 0 }'

@@ -7,10 +7,15 @@
 #      with INFLIGHT each (CPU TX_CPU) -> wsgw's /echo route (CPU RX_CPU):
 #      every message sent is framed, masked, carried by TCP, echoed and
 #      checked byte for byte.
+#   C. dpdk-testpmd --forward-mode=flowgen (CPU TX_CPU) <-> testpmd
+#      macswap (CPU RX_CPU): 64-byte frames sent and every one sent back,
+#      the rig's limit for an exchange of that shape with no state at
+#      either end (flowgen receives and frees what comes back).
 # Rates are medians of 1-second samples after a warm-up: testpmd's Tx-pps,
 # and the change of wsgw-load's tx_packets read through wsgwctl. The
-# ratio B / A is the figure (goal 0.8); messages per second are shown too
-# (a TCP segment may carry several messages).
+# ratio B / A is the figure (goal 0.8); B / C is the share of what the
+# rig allows an echo; messages per second are shown too (a TCP segment
+# may carry several messages).
 #
 # usage: sudo bench/load_pps.sh [SECONDS] [CONNS] [INFLIGHT]
 set -euo pipefail
@@ -84,6 +89,30 @@ phase_testpmd() {
 	rm -f "$SOCK"
 }
 
+phase_echo_limit() {
+	# shellcheck disable=SC2086
+	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix ms$$ \
+		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" -- \
+		--forward-mode=macswap --burst=32 --nb-cores=1 --stats-period 1 \
+		>"$TMP/ms.log" 2>&1 &
+	local ms=$!
+	PIDS+=("$ms")
+	wait_for "$TMP/ms.log" 'Rx-pps' "$ms"
+	# shellcheck disable=SC2086
+	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix fg$$ \
+		--vdev "net_memif0,role=client,socket=$SOCK,id=0" -- \
+		--forward-mode=flowgen --eth-peer="0,$GW_MAC" --txpkts=64 \
+		--burst=32 --nb-cores=1 --stats-period 1 >"$TMP/fg.log" 2>&1 &
+	local fg=$!
+	PIDS+=("$fg")
+	sleep "$DUR"
+	stop "$fg"
+	stop "$ms"
+	ECHO_TX_PPS=$(pps_of "$TMP/fg.log" Tx)
+	ECHO_RX_PPS=$(pps_of "$TMP/fg.log" Rx)
+	rm -f "$SOCK"
+}
+
 phase_load() {
 	local samples=() rx_samples=() prev prev_rx now now_rx t0 t1 gw ld
 	# shellcheck disable=SC2086
@@ -136,15 +165,21 @@ phase_load() {
 }
 
 phase_testpmd
+phase_echo_limit
 phase_load
 read -r msgs verified errors p50 <<<"$LOAD_MSGS"
 ratio=$(awk -v a="$LOAD_PPS" -v b="$TXONLY_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+echo_ratio=$(awk -v a="$LOAD_PPS" -v b="$ECHO_TX_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+limit_ratio=$(awk -v a="$ECHO_TX_PPS" -v b="$TXONLY_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
 cat <<EOT
 memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
   A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
   B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
      $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
      busy (loops that found work): wsgw-load $LOAD_BUSY, wsgw $GW_BUSY
+  C. testpmd flowgen (cpu $TX_CPU) <-> macswap (cpu $RX_CPU), 64-byte frames: $ECHO_TX_PPS pps sent, $ECHO_RX_PPS pps back
   ratio B / A (packets sent): $ratio   (goal >= 0.8)
+  ratio C / A (the rig's echo limit against its one-way limit): $limit_ratio
+  ratio B / C (share of what the rig allows an echo): $echo_ratio
 EOT
 [ -z "$LOAD_ERRORS" ] || echo "  wsgw-load errors: $LOAD_ERRORS"
