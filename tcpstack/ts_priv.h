@@ -140,7 +140,11 @@ void ts_tcp_timers(struct ts_ctx *ctx, uint64_t tsc);
 void ts_tcp_iface_init(struct ts_iface *ifc);
 /** Each TCP frame's flow slot of a burst, prefetched (ts_input). */
 void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
-		uint16_t n);
+		uint16_t n, const struct ts_flow_slot **slots);
+/** The connection in a slot from ts_flow_prefetch, prefetched. */
+void ts_flow_prefetch_tcb(const struct ts_flow_slot *s);
+/** Its send queue's oldest piece, prefetched (the connection fetched). */
+void ts_flow_prefetch_sndq(const struct ts_flow_slot *s);
 void ts_tcp_flush_pending(struct ts_ctx *ctx, uint64_t tsc);
 void ts_tcp_free(struct ts_ctx *ctx);
 void ts_svc_free(struct ts_ctx *ctx);

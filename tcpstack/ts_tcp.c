@@ -123,18 +123,20 @@ struct ts_tcb *ts_flow_find(const struct ts_ctx *ctx, uint32_t hash,
 }
 
 /*
- * Before a burst is processed: each TCP frame's flow slot, prefetched, so
- * that the lookups' cache misses overlap instead of coming one a frame.
- * Frames that turn out to be something else cost a wasted prefetch only;
- * ts_tcp_input checks them properly.
+ * Before a burst is processed: each TCP frame's flow slot, prefetched and
+ * kept in @p slots (NULL for frames that are not TCP), so that the
+ * lookups' cache misses overlap instead of coming one a frame, and so
+ * that ts_input can fetch the connections themselves a few frames ahead
+ * (ts_flow_prefetch_tcb, ts_flow_prefetch_sndq). A slot is where the
+ * search starts: a frame whose flow sits further on, or that another
+ * worker owns, costs a wasted prefetch only; ts_tcp_input looks it up
+ * properly.
  */
 void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
-		uint16_t n)
+		uint16_t n, const struct ts_flow_slot **slots)
 {
 	const struct ts_flow_table *t = &ctx->tcp.flows;
 
-	if (t->slots == NULL)
-		return;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m,
@@ -143,7 +145,9 @@ void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
 		const struct rte_tcp_hdr *th;
 		uint32_t l3;
 
-		if (m->data_len < sizeof(*eh) + sizeof(*ih) + sizeof(*th) ||
+		slots[i] = NULL;
+		if (t->slots == NULL ||
+				m->data_len < sizeof(*eh) + sizeof(*ih) + sizeof(*th) ||
 				eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 				ih->next_proto_id != IPPROTO_TCP)
 			continue;
@@ -151,12 +155,36 @@ void ts_flow_prefetch(const struct ts_ctx *ctx, struct rte_mbuf **pkts,
 		if (sizeof(*eh) + l3 + 4 > m->data_len)
 			continue;
 		th = (const void *)((const uint8_t *)ih + l3);
-		rte_prefetch0(&t->slots[ts_flow_hash(
+		slots[i] = &t->slots[ts_flow_hash(
 				rte_be_to_cpu_32(ih->src_addr),
 				rte_be_to_cpu_32(ih->dst_addr),
 				rte_be_to_cpu_16(th->src_port),
-				rte_be_to_cpu_16(th->dst_port)) & t->mask]);
+				rte_be_to_cpu_16(th->dst_port)) & t->mask];
+		rte_prefetch0(slots[i]);
 	}
+}
+
+/* The connection a slot from ts_flow_prefetch holds, all its lines. */
+void ts_flow_prefetch_tcb(const struct ts_flow_slot *s)
+{
+	if (s != NULL && s->tcb != NULL)
+		ts_tcp_prefetch(s->tcb);
+}
+
+/*
+ * The oldest unacknowledged piece of that connection's send queue, both
+ * lines that an ACK reads (length, and the next piece in the second):
+ * an ACK frees it while the connection is in cache. The connection
+ * itself must have been asked for a few frames before.
+ */
+void ts_flow_prefetch_sndq(const struct ts_flow_slot *s)
+{
+	const struct rte_mbuf *m;
+
+	if (s == NULL || s->tcb == NULL || (m = s->tcb->sndq_head) == NULL)
+		return;
+	rte_prefetch0(m);
+	rte_prefetch0((const uint8_t *)m + RTE_CACHE_LINE_SIZE);
 }
 
 static uint32_t ts_tcb_hash(const struct ts_tcb *c)
