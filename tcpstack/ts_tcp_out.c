@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_memcpy.h>
 
 #include "ts_tcp_priv.h"
 
@@ -196,8 +197,10 @@ static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 	while (done < len) {
 		uint32_t n = RTE_MIN(len - done, m->data_len - off);
 
-		memcpy(dst + done, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
-				n);
+		/* Inline for the small sizes copied here (TS_TCP_COPY_MAX),
+		 * where a call to the C library's costs more than the copy. */
+		rte_memcpy(dst + done, rte_pktmbuf_mtod_offset(m,
+				const uint8_t *, off), n);
 		sum = ts_sum_add(sum, ifc->piece_sum[0](ctx, m, off, n), done);
 		done += n;
 		off = 0;
@@ -327,17 +330,20 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 		uint32_t seq, uint8_t flags, uint32_t off, uint32_t len,
 		uint64_t tsc)
 {
-	uint8_t opts[TS_TCP_MAX_OPT];
-	uint8_t *p = opts;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
 	uint32_t wnd, psum = 0;
-	uint8_t *hdr;
+	uint8_t *opts, *p;
 	uint8_t hlen;
 
 	if (unlikely(m == NULL)) {
 		ts_count(ctx, TS_STAT_DROP_NO_MBUF, 1);
 		return 0;
 	}
+	/* Room for the most options, written in place and the rest trimmed:
+	 * no copy from a buffer on the stack. */
+	opts = (uint8_t *)rte_pktmbuf_append(m, sizeof(struct rte_tcp_hdr) +
+			TS_TCP_MAX_OPT) + sizeof(struct rte_tcp_hdr);
+	p = opts;
 	if (flags & TS_F_SYN)
 		p = ts_opt_syn(p, ctx, c, !!(flags & TS_F_ACK), tsc);
 	else {
@@ -349,8 +355,7 @@ static uint32_t ts_tcp_xmit(struct ts_ctx *ctx, struct ts_tcb *c,
 					(int)c->mss - (int)len - (int)(p - opts)));
 	}
 	hlen = (uint8_t)(sizeof(struct rte_tcp_hdr) + (p - opts));
-	hdr = (uint8_t *)rte_pktmbuf_append(m, hlen);
-	memcpy(hdr + sizeof(struct rte_tcp_hdr), opts, (size_t)(p - opts));
+	rte_pktmbuf_trim(m, (uint16_t)(TS_TCP_MAX_OPT - (p - opts)));
 	if (len > 0 && len <= ctx->ifs[c->ifidx].copy_max) {
 		/* Beside the header, as much as the mbuf holds. */
 		len = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
