@@ -10,7 +10,8 @@
 # acknowledges each delivery would; the ratios are deliveries per second
 # over each. Deliveries per second are shown twice: as wsgw-load received
 # them over the whole run (drained after it when the gateway fell
-# behind), and as wsgw's own gw_delivered counted a second at a time
+# behind), and as wsgw's own gw_delivered (copies queued to subscribers;
+# drop-oldest may drop some later) counted a second at a time
 # while the run lasts, with its core's busy share: past its capacity the
 # second is what one core delivers, and the ratios use it. rx/tx is the
 # frames wsgw received (the subscribers' ACKs, mostly) per frame sent.
@@ -20,15 +21,25 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DUR=${1:-8}
 SUBS=${2:-10000}
-shift 2 2>/dev/null
-RATES=("${@:-100 200 400}")
-[ $# -gt 0 ] && RATES=("$@") || RATES=(100 200 400)
+shift $(($# < 2 ? $# : 2))
+RATES=(100 200 400)
+[ $# -eq 0 ] || RATES=("$@")
+[ "$DUR" -ge 3 ] || { echo "bench: SECONDS must be 3 or more"; exit 2; }
 . "$ROOT/tests/integration/rig.sh"
 . "$ROOT/tests/integration/load_rig.sh"
 bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
 GW_EAL_MEM="--in-memory -m 1024"
 LOAD_TIMEOUT=$((DUR + 120))
 load_memif_up
+# wsgw-load, run in the background below, goes too on any exit.
+LOAD_SUB=
+bench_down() {
+	local rc=$?
+	[ -z "$LOAD_SUB" ] || pkill -TERM -P "$LOAD_SUB" 2>/dev/null
+	( exit "$rc" )     # rig_down reads the status it leaves with
+	rig_down
+}
+trap bench_down EXIT
 GW_LCORES=1
 LOAD_LCORES=0
 printf 'gateway = { fanout_mbufs = 524288; max_handshakes = 4096; };\n' \
@@ -41,9 +52,16 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] 
 # rate is no longer what is delivered; this is, and a busy share near
 # 100% says the core is the bound.
 gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
-	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 samples=() n=0
-	until [ "$(gw_stat gw_conns 2>/dev/null || echo 0)" -gt "$SUBS" ]; do
-		kill -0 "$1" 2>/dev/null || break
+	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 v samples=() n=0
+	local deadline=$((SECONDS + 60))
+	GW_RATE="?" GW_BUSY="?" GW_RX_TX="?"
+	while :; do
+		v=$(gw_stat gw_conns 2>/dev/null)
+		[ "${v:-0}" -le "$SUBS" ] || break
+		if ! kill -0 "$1" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+			echo "bench: the subscribers never all connected (${v:-0} of $((SUBS + 1)))"
+			return
+		fi
 		sleep 0.2
 	done
 	sleep 1
@@ -61,7 +79,8 @@ gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 	r1=$(gw_stat rx_packets); x1=$(gw_stat tx_packets)
 	GW_RX_TX=$(awk -v r="$((r1 - r0))" -v x="$((x1 - x0))" \
 		'BEGIN { if (x > 0) printf "%.2f", r / x; else print "?" }')
-	GW_RATE=$(printf '%s\n' "${samples[@]:-0}" | median)
+	[ ${#samples[@]} -gt 0 ] || { echo "bench: no second sampled"; return; }
+	GW_RATE=$(printf '%s\n' "${samples[@]}" | median)
 	GW_BUSY=$(awk -v c="$((c1 - c0))" -v i="$((i1 - i0))" \
 		'BEGIN { if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }')
 }
@@ -69,14 +88,19 @@ gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 lines=()
 for rate in "${RATES[@]}"; do
 	load_memif_gw_start --config "$RIG_TMP/gw.conf" >/dev/null
-	load_memif_run -q -s pubsub -c $((SUBS + 1)) --publishers 1 \
+	# In a subshell, so that its exit status comes back through wait.
+	( load_memif_run -q -s pubsub -c $((SUBS + 1)) --publishers 1 \
 		--rate "$rate" -d "$DUR" --max-opening 2048 \
-		"ws://$GW_IP:8080/md/bench" >/dev/null &
-	lp=$!
-	gw_sample "$lp"
-	wait "$lp"
-	if [ "$(load_json errors_total)" != 0 ]; then
-		echo "bench: wsgw-load counted errors at rate $rate:"; tail -20 "$LOAD_LOG"
+		"ws://$GW_IP:8080/md/bench" >/dev/null; exit "$LOAD_RC" ) &
+	LOAD_SUB=$!
+	gw_sample "$LOAD_SUB"
+	wait "$LOAD_SUB"
+	LOAD_RC=$?
+	LOAD_SUB=
+	if [ "$LOAD_RC" -ne 0 ]; then
+		echo "bench: wsgw-load exited $LOAD_RC at rate $rate:"; tail -20 "$LOAD_LOG"
+	elif [ "$(load_json errors_total)" != 0 ]; then
+		echo "bench: wsgw-load counted errors at rate $rate (with drop-oldest past the core's capacity, the slowest subscribers' missing messages)"
 	fi
 	lines+=("$rate $(load_json msgs_per_s.rx) $GW_RATE $GW_BUSY $GW_RX_TX $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
 	gw_stop >/dev/null 2>&1 || true

@@ -49,7 +49,7 @@ pps_of() {   # pps_of LOG Rx|Tx
 	if [ "$(printf '%s\n' "$s" | grep -c .)" -gt "$WARM" ]; then
 		s=$(printf '%s\n' "$s" | tail -n +$((WARM + 1)) | head -n "$((DUR - WARM))")
 	fi
-	printf '%s\n' "$s" | grep . | median
+	printf '%s\n' "$s" | { grep . || true; } | median
 }
 
 # The share of a process's loop that found work, between two marks (its
@@ -158,8 +158,8 @@ phase_load() {
 	GW_BUSY=$(busy_pct "$GW0" "$GW1")
 	wait "$ld" || true
 	stop "$gw"
-	LOAD_PPS=$(printf '%s\n' "${samples[@]}" | median)
-	LOAD_RX_PPS=$(printf '%s\n' "${rx_samples[@]}" | median)
+	LOAD_PPS=$(printf '%s\n' "${samples[@]:-0}" | median)
+	LOAD_RX_PPS=$(printf '%s\n' "${rx_samples[@]:-0}" | median)
 	LOAD_MSGS=$(/usr/bin/python3 -c "import json; r = json.load(open('$TMP/ld.json')); print('%.0f %d %d %s' % (r['msgs_per_s']['tx'], r['counters']['msgs_verified'], r['errors_total'], r['latency']['p50_us']))")
 	LOAD_ERRORS=$(/usr/bin/python3 -c "import json; e = json.load(open('$TMP/ld.json'))['errors']; print(' '.join('%s=%d' % kv for kv in e.items() if kv[1]))")
 }

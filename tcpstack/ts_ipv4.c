@@ -164,7 +164,7 @@ static void ts_ipv4_fill(struct ts_ctx *ctx, struct rte_ipv4_hdr *ih,
 	sum = ((uint32_t)RTE_IPV4_VHL_DEF << 8) + tot + id +
 		RTE_IPV4_HDR_DF_FLAG + ((uint32_t)ctx->ip_ttl << 8) + proto +
 		ts_sum32(src) + ts_sum32(dst);
-	ih->hdr_checksum = (uint16_t)~rte_bswap16(ts_fold(sum));
+	ih->hdr_checksum = (uint16_t)~rte_cpu_to_be_16(ts_fold(sum));
 }
 
 void ts_ipv4_output(struct ts_ctx *ctx, uint8_t ifidx, struct rte_mbuf *m,

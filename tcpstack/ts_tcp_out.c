@@ -305,7 +305,7 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	th->tcp_urp = 0;
 	/* The fixed header's sum from the values just stored, in host order
 	 * and swapped once; only the options are read back. */
-	hsum = rte_bswap16(ts_fold(lport + rport + ts_sum32(seq) +
+	hsum = rte_cpu_to_be_16(ts_fold(lport + rport + ts_sum32(seq) +
 			ts_sum32(ack) + ((uint32_t)(hlen / 4) << 12) + flags + wnd)) +
 			rte_raw_cksum(th + 1, (size_t)hlen - sizeof(*th));
 	th->cksum = (uint16_t)(ts_fold(ts_tcp_pseudo_sum(lip, rip, m->pkt_len) +
