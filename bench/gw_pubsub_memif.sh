@@ -10,13 +10,14 @@
 # acknowledges each delivery would; the ratios are deliveries per second
 # over each. Deliveries per second are shown twice: as wsgw-load received
 # them over the whole run (drained after it when the gateway fell
-# behind), and as wsgw's own gw_delivered (copies queued to subscribers;
-# drop-oldest may drop some later) counted a second at a time
+# behind), and as wsgw's own count (gw_delivered, copies queued to
+# subscribers, less gw_dropped_oldest, those dropped since) a second at a time
 # while the run lasts, with its core's busy share: past its capacity the
 # second is what one core delivers, and the ratios use it. rx/tx is the
 # frames wsgw received (the subscribers' ACKs, mostly) per frame sent.
 #
 # usage: sudo bench/gw_pubsub_memif.sh [SECONDS] [SUBS] [RATE...]
+#        (SECONDS 3 or more; as root: namespaces and hugepages)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DUR=${1:-8}
@@ -35,7 +36,11 @@ load_memif_up
 LOAD_SUB=
 bench_down() {
 	local rc=$?
-	[ -z "$LOAD_SUB" ] || pkill -TERM -P "$LOAD_SUB" 2>/dev/null
+	if [ -n "$LOAD_SUB" ]; then
+		# timeout passes TERM on, and kills 5 s later (-k 5).
+		pkill -TERM -P "$LOAD_SUB" 2>/dev/null
+		wait "$LOAD_SUB" 2>/dev/null
+	fi
 	( exit "$rc" )     # rig_down reads the status it leaves with
 	rig_down
 }
@@ -51,6 +56,12 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] 
 # after the subscribers are in. Past the core's capacity the publisher's
 # rate is no longer what is delivered; this is, and a busy share near
 # 100% says the core is the bound.
+# Copies queued to subscribers and not dropped since (drop-oldest).
+gw_sent() {
+	"$WSGWCTL" -s "$STATS_SOCK" stats | awk '$1 == "gw_delivered" { d = $2 }
+		$1 == "gw_dropped_oldest" { o = $2 } END { print d - o }'
+}
+
 gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 v samples=() n=0
 	local deadline=$((SECONDS + 60))
@@ -65,12 +76,12 @@ gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 		sleep 0.2
 	done
 	sleep 1
-	prev=$(gw_stat gw_delivered); t0=$(date +%s.%N)
+	prev=$(gw_sent); t0=$(date +%s.%N)
 	c0=$(gw_stat worker_cycles); i0=$(gw_stat worker_idle_cycles)
 	r0=$(gw_stat rx_packets); x0=$(gw_stat tx_packets)
 	while [ $n -lt $((DUR - 2)) ] && kill -0 "$1" 2>/dev/null; do
 		sleep 1
-		now=$(gw_stat gw_delivered); t1=$(date +%s.%N)
+		now=$(gw_sent); t1=$(date +%s.%N)
 		samples+=("$(awk -v a="$prev" -v b="$now" -v s="$t0" -v e="$t1" \
 			'BEGIN { printf "%d", (b - a) / (e - s) }')")
 		prev=$now; t0=$t1; n=$((n + 1))
@@ -114,6 +125,8 @@ echo_pps=$(printf '%s\n' "$rig" | sed -n 's/.*flowgen.*: *\([0-9]*\) pps sent.*/
 echo "memif rig, one core for wsgw, $SUBS subscribers, 64-byte messages, ${DUR}s each"
 echo "testpmd txonly -> rxonly: ${pps:-?} pps; flowgen <-> macswap: ${echo_pps:-?} pps each way"
 printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" '
-	BEGIN { print "publish/s deliveries/s wsgw_delivered/s wsgw_busy rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
-	{ printf "%9s %12.0f %12s %5s %5s %10s %10s %6s %8.3f %8.3f\n", $1, $2, $3, $4,
-		$5, $6, $7, $8, p ? $3 / p : 0, e ? $3 / e : 0 }'
+	BEGIN { print "publish/s deliveries/s wsgw_out/s wsgw_busy rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
+	{ r = $3 ~ /^[0-9]+$/
+	  printf "%9s %12.0f %12s %5s %5s %10s %10s %6s %8s %8s\n", $1, $2, $3, $4,
+		$5, $6, $7, $8, r && p ? sprintf("%.3f", $3 / p) : "?",
+		r && e ? sprintf("%.3f", $3 / e) : "?" }'

@@ -38,7 +38,8 @@ bash "$ROOT/scripts/hugepages.sh" 1024 >/dev/null
 EAL_MEM="--in-memory -m 512 --no-pci --log-level lib.eal:error"
 
 stop() { kill -INT "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-stat_of() { "$CTL" -s "$1" stats 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+# Empty when wsgwctl cannot reach the process (set -e must not end the run).
+stat_of() { "$CTL" -s "$1" stats 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }' || true; }
 
 # testpmd prints "Tx-pps: N" about every second (less often when its main
 # lcore shares the CPU with the forwarding one); skip the warm-up when
@@ -160,8 +161,10 @@ phase_load() {
 	stop "$gw"
 	LOAD_PPS=$(printf '%s\n' "${samples[@]:-0}" | median)
 	LOAD_RX_PPS=$(printf '%s\n' "${rx_samples[@]:-0}" | median)
-	LOAD_MSGS=$(/usr/bin/python3 -c "import json; r = json.load(open('$TMP/ld.json')); print('%.0f %d %d %s' % (r['msgs_per_s']['tx'], r['counters']['msgs_verified'], r['errors_total'], r['latency']['p50_us']))")
-	LOAD_ERRORS=$(/usr/bin/python3 -c "import json; e = json.load(open('$TMP/ld.json'))['errors']; print(' '.join('%s=%d' % kv for kv in e.items() if kv[1]))")
+	LOAD_MSGS=$(/usr/bin/python3 -c "import json; r = json.load(open('$TMP/ld.json')); print('%.0f %d %d %s' % (r['msgs_per_s']['tx'], r['counters']['msgs_verified'], r['errors_total'], r['latency']['p50_us']))" 2>/dev/null) ||
+		{ echo "bench: wsgw-load left no report"; LOAD_MSGS="? ? ? ?"; }
+	LOAD_ERRORS=$(/usr/bin/python3 -c "import json; e = json.load(open('$TMP/ld.json'))['errors']; print(' '.join('%s=%d' % kv for kv in e.items() if kv[1]))" 2>/dev/null) ||
+		LOAD_ERRORS="no report"
 }
 
 phase_testpmd

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <rte_ip.h>
-#include <rte_memcpy.h>
 
 #include "ts_tcp_priv.h"
 
@@ -197,10 +196,8 @@ static uint32_t ts_sndq_copy(const struct ts_ctx *ctx, const struct ts_tcb *c,
 	while (done < len) {
 		uint32_t n = RTE_MIN(len - done, m->data_len - off);
 
-		/* Inline for the small sizes copied here (TS_TCP_COPY_MAX),
-		 * where a call to the C library's costs more than the copy. */
-		rte_memcpy(dst + done, rte_pktmbuf_mtod_offset(m,
-				const uint8_t *, off), n);
+		memcpy(dst + done, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+				n);
 		sum = ts_sum_add(sum, ifc->piece_sum[0](ctx, m, off, n), done);
 		done += n;
 		off = 0;
