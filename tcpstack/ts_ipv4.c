@@ -160,7 +160,8 @@ static void ts_ipv4_fill(struct ts_ctx *ctx, struct rte_ipv4_hdr *ih,
 	ih->src_addr = rte_cpu_to_be_32(src);
 	ih->dst_addr = rte_cpu_to_be_32(dst);
 	/* As rte_ipv4_cksum, but from the values rather than read back
-	 * (store forwarding); summed in host order and swapped once. */
+	 * (store forwarding); summed in host order, put in network order
+	 * once. */
 	sum = ((uint32_t)RTE_IPV4_VHL_DEF << 8) + tot + id +
 		RTE_IPV4_HDR_DF_FLAG + ((uint32_t)ctx->ip_ttl << 8) + proto +
 		ts_sum32(src) + ts_sum32(dst);

@@ -301,7 +301,7 @@ static void ts_tcp_emit(struct ts_ctx *ctx, struct rte_mbuf *m,
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	/* The fixed header's sum from the values just stored, in host order
-	 * and swapped once; only the options are read back. */
+	 * and put in network order once; only the options are read back. */
 	hsum = rte_cpu_to_be_16(ts_fold(lport + rport + ts_sum32(seq) +
 			ts_sum32(ack) + ((uint32_t)(hlen / 4) << 12) + flags + wnd)) +
 			rte_raw_cksum(th + 1, (size_t)hlen - sizeof(*th));

@@ -44,8 +44,9 @@ static inline int ts_seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >=
 /**
  * Raw sum of the IPv4 pseudo header of a TCP segment of @p len bytes, in
  * memory order (as rte_raw_cksum). Summed from the values in host order
- * and put in network order once (RFC 1071 2(B)): a header built on the stack and read
- * back as wider words would wait on store forwarding on every segment.
+ * and put in network order once (RFC 1071 2(B)): a header built on the
+ * stack and read back as wider words would wait on store forwarding on
+ * every segment.
  */
 static inline uint32_t ts_tcp_pseudo_sum(uint32_t src, uint32_t dst,
 		uint32_t len)
