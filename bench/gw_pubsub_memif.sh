@@ -51,17 +51,17 @@ printf 'gateway = { fanout_mbufs = 524288; max_handshakes = 4096; };\n' \
 	>"$RIG_TMP/gw.conf"
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : 0) }'; }
 
-# While wsgw-load runs: wsgw's own gw_delivered once a second, and its
-# loop's busy share (worker_cycles, worker_idle_cycles), over the seconds
-# after the subscribers are in. Past the core's capacity the publisher's
-# rate is no longer what is delivered; this is, and a busy share near
-# 100% says the core is the bound.
 # Copies queued to subscribers and not dropped since (drop-oldest).
 gw_sent() {
 	"$WSGWCTL" -s "$STATS_SOCK" stats | awk '$1 == "gw_delivered" { d = $2 }
 		$1 == "gw_dropped_oldest" { o = $2 } END { print d - o }'
 }
 
+# While wsgw-load runs: gw_sent once a second, and wsgw's loop's busy
+# share (worker_cycles, worker_idle_cycles), over the seconds after the
+# subscribers are in. Past the core's capacity the publisher's rate is no
+# longer what is delivered; this is, and a busy share near 100% says the
+# core is the bound.
 gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 v samples=() n=0
 	local deadline=$((SECONDS + 60))
