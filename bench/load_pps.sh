@@ -65,53 +65,45 @@ busy_pct() {    # busy_pct MARK0 MARK1
 		if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }'
 }
 
-phase_testpmd() {
+# testpmd_pair TAG SERVER_MODE CLIENT_MODE [client options]: testpmd in
+# SERVER_MODE as the memif server (CPU RX_CPU), then in CLIENT_MODE as its
+# client (CPU TX_CPU) sending 64-byte frames to it, for DUR seconds; logs
+# in $TMP/TAG-server.log and $TMP/TAG-client.log.
+testpmd_pair() {
+	local tag=$1 smode=$2 cmode=$3 srv cli
+	shift 3
 	# shellcheck disable=SC2086
-	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix rx$$ \
+	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix "${tag}s$$" \
 		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" -- \
-		--forward-mode=rxonly --burst=32 --nb-cores=1 --stats-period 1 \
-		>"$TMP/rx.log" 2>&1 &
-	local rx=$!
-	PIDS+=("$rx")
-	wait_for "$TMP/rx.log" 'Rx-pps' "$rx"
+		--forward-mode="$smode" --burst=32 --nb-cores=1 --stats-period 1 \
+		>"$TMP/$tag-server.log" 2>&1 &
+	srv=$!
+	PIDS+=("$srv")
+	wait_for "$TMP/$tag-server.log" 'Rx-pps' "$srv"
 	# shellcheck disable=SC2086
-	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix tx$$ \
+	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix "${tag}c$$" \
 		--vdev "net_memif0,role=client,socket=$SOCK,id=0" -- \
-		--forward-mode=txonly --eth-peer="0,$GW_MAC" \
-		--tx-ip=198.18.0.2,198.18.0.1 --txpkts=64 --burst=32 \
-		--nb-cores=1 --stats-period 1 >"$TMP/tx.log" 2>&1 &
-	local tx=$!
-	PIDS+=("$tx")
+		--forward-mode="$cmode" --eth-peer="0,$GW_MAC" --txpkts=64 \
+		--burst=32 --nb-cores=1 --stats-period 1 "$@" \
+		>"$TMP/$tag-client.log" 2>&1 &
+	cli=$!
+	PIDS+=("$cli")
 	sleep "$DUR"
-	stop "$tx"
-	stop "$rx"
-	TXONLY_PPS=$(pps_of "$TMP/tx.log" Tx)
-	RXONLY_PPS=$(pps_of "$TMP/rx.log" Rx)
+	stop "$cli"
+	stop "$srv"
 	rm -f "$SOCK"
 }
 
+phase_testpmd() {
+	testpmd_pair a rxonly txonly --tx-ip=198.18.0.2,198.18.0.1
+	TXONLY_PPS=$(pps_of "$TMP/a-client.log" Tx)
+	RXONLY_PPS=$(pps_of "$TMP/a-server.log" Rx)
+}
+
 phase_echo_limit() {
-	# shellcheck disable=SC2086
-	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix ms$$ \
-		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" -- \
-		--forward-mode=macswap --burst=32 --nb-cores=1 --stats-period 1 \
-		>"$TMP/ms.log" 2>&1 &
-	local ms=$!
-	PIDS+=("$ms")
-	wait_for "$TMP/ms.log" 'Rx-pps' "$ms"
-	# shellcheck disable=SC2086
-	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix fg$$ \
-		--vdev "net_memif0,role=client,socket=$SOCK,id=0" -- \
-		--forward-mode=flowgen --eth-peer="0,$GW_MAC" --txpkts=64 \
-		--burst=32 --nb-cores=1 --stats-period 1 >"$TMP/fg.log" 2>&1 &
-	local fg=$!
-	PIDS+=("$fg")
-	sleep "$DUR"
-	stop "$fg"
-	stop "$ms"
-	ECHO_TX_PPS=$(pps_of "$TMP/fg.log" Tx)
-	ECHO_RX_PPS=$(pps_of "$TMP/fg.log" Rx)
-	rm -f "$SOCK"
+	testpmd_pair c macswap flowgen
+	ECHO_TX_PPS=$(pps_of "$TMP/c-client.log" Tx)
+	ECHO_RX_PPS=$(pps_of "$TMP/c-client.log" Rx)
 }
 
 phase_load() {
