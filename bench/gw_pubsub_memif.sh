@@ -124,9 +124,27 @@ pps=$(printf '%s\n' "$rig" | sed -n 's/.*txonly.*: *\([0-9]*\) pps sent.*/\1/p')
 echo_pps=$(printf '%s\n' "$rig" | sed -n 's/.*flowgen.*: *\([0-9]*\) pps sent.*/\1/p')
 echo "memif rig, one core for wsgw, $SUBS subscribers, 64-byte messages, ${DUR}s each"
 echo "testpmd txonly -> rxonly: ${pps:-?} pps; flowgen <-> macswap: ${echo_pps:-?} pps each way"
-printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" '
-	BEGIN { print "publish/s deliveries/s wsgw_out/s wsgw_busy rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
-	{ r = $3 ~ /^[0-9]+$/
-	  printf "%9s %12.0f %12s %5s %5s %10s %10s %6s %8s %8s\n", $1, $2, $3, $4,
+# What a frame costs each end with no state (load_pps.sh phase A), and
+# what that leaves each core at the goal, 0.9 of txonly's rate: wsgw
+# sends each delivery (txonly's cost) and the subscribers' core receives
+# it (rxonly's cost); the rest is all either has for TCP, WebSocket and
+# the other's ACKs.
+cyc=$(printf '%s\n' "$rig" | sed -n 's/.*cycles per frame at \([0-9]*\) MHz: txonly \([0-9.]*\) sent, rxonly \([0-9.]*\) received.*/\1 \2 \3/p')
+mhz=0
+if [ -n "$cyc" ] && [ -n "${pps:-}" ]; then
+	read -r mhz tx_cyc rx_cyc <<<"$cyc"
+	awk -v hz="$mhz" -v p="$pps" -v t="$tx_cyc" -v r="$rx_cyc" 'BEGIN {
+		b = hz * 1e6 / (0.9 * p)
+		printf "cycles per frame at %d MHz: txonly %s sent, rxonly %s received; at 0.9 of txonly, %.0f a delivery:\n", hz, t, r, b
+		printf "  %.0f left to wsgw past txonly'"'"'s, %.0f to the subscribers'"'"' core past rxonly'"'"'s\n", b - t, b - r }'
+else
+	echo "cycles per frame: not measured"
+fi
+# cyc/deliv: wsgw's busy cycles per copy it sent.
+printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" -v hz="$mhz" '
+	BEGIN { print "publish/s deliveries/s wsgw_out/s wsgw_busy cyc/deliv rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
+	{ r = ($3 ~ /^[0-9]+$/) && $3 > 0; b = $4; sub(/%$/, "", b)
+	  c = (r && hz > 0 && (b ~ /^[0-9]+$/)) ? sprintf("%.0f", hz * 1e6 * b / 100 / $3) : "?"
+	  printf "%9s %12.0f %12s %5s %9s %5s %10s %10s %6s %8s %8s\n", $1, $2, $3, $4, c,
 		$5, $6, $7, $8, r && p ? sprintf("%.3f", $3 / p) : "?",
 		r && e ? sprintf("%.3f", $3 / e) : "?" }'

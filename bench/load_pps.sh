@@ -17,6 +17,14 @@
 # rig allows an echo; messages per second are shown too (a TCP segment
 # may carry several messages).
 #
+# Phase A also gives what a frame costs each end with no state at all:
+# txonly's cycles per frame sent (its core's cycles over its rate: it
+# never idles), and rxonly's per frame received (testpmd
+# --record-core-cycles: the cycles of its loops that found frames). From them, the floor: at B = 0.8 A, whatever answers
+# wsgw-load on the other core receives 0.8 A frames a second, and has the
+# core's cycles per frame less rxonly's for its TCP, its WebSocket and
+# its answer.
+#
 # usage: sudo bench/load_pps.sh [SECONDS] [CONNS] [INFLIGHT]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +61,19 @@ pps_of() {   # pps_of LOG Rx|Tx
 	printf '%s\n' "$s" | { grep . || true; } | median
 }
 
+# What testpmd printed at exit with --record-core-cycles: its cycles per
+# frame, and the clock they count in, in MHz; empty when it printed none.
+cycles_of() { sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+mhz_of() { sed -n 's/.*at \([0-9]*\) MHz Clock.*/\1/p' "$1" | tail -1; }
+
+# Cycles a frame at FRACTION of RATE frames a second leaves on one core
+# once COST is paid; ? when a figure is missing.
+cycles_left() {   # cycles_left MHZ RATE FRACTION COST
+	awk -v hz="$1" -v r="$2" -v f="$3" -v c="$4" 'BEGIN {
+		if (hz > 0 && r > 0 && c != "") printf "%.0f", hz * 1e6 / (f * r) - c
+		else print "?" }'
+}
+
 # The share of a process's loop that found work, between two marks (its
 # worker_cycles and worker_idle_cycles): which side of B bounds it.
 busy_mark() {   # busy_mark SOCK VAR
@@ -68,18 +89,26 @@ busy_pct() {    # busy_pct MARK0 MARK1
 # testpmd_pair TAG SERVER_MODE CLIENT_MODE [client options]: testpmd in
 # SERVER_MODE as the memif server (CPU RX_CPU), then in CLIENT_MODE as its
 # client (CPU TX_CPU) sending 64-byte frames to it, for DUR seconds; logs
-# in $TMP/TAG-server.log and $TMP/TAG-client.log.
+# in $TMP/TAG-server.log and $TMP/TAG-client.log. The client prints its
+# rates each second. The server takes commands on a FIFO, so that it can
+# print its totals (and cycles) while the link is up: memif counters
+# reset when the peer goes, and testpmd's totals with them. Its output is
+# line-buffered, for the waits on it.
 testpmd_pair() {
-	local tag=$1 smode=$2 cmode=$3 srv cli
+	local tag=$1 smode=$2 cmode=$3 srv cli fifo=$TMP/$1.fifo cmd
 	shift 3
+	mkfifo "$fifo"
 	# shellcheck disable=SC2086
-	dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix "${tag}s$$" \
+	stdbuf -oL dpdk-testpmd --lcores "0@$RX_CPU,1@$RX_CPU" $EAL_MEM --file-prefix "${tag}s$$" \
 		--vdev "net_memif0,role=server,socket=$SOCK,id=0,mac=$GW_MAC" -- \
-		--forward-mode="$smode" --burst=32 --nb-cores=1 --stats-period 1 \
-		>"$TMP/$tag-server.log" 2>&1 &
+		--forward-mode="$smode" --burst=32 --nb-cores=1 -i --auto-start \
+		--disable-link-check \
+		--no-lsc-interrupt --record-core-cycles \
+		<"$fifo" >"$TMP/$tag-server.log" 2>&1 &
 	srv=$!
 	PIDS+=("$srv")
-	wait_for "$TMP/$tag-server.log" 'Rx-pps' "$srv"
+	exec {cmd}>"$fifo"
+	wait_for "$TMP/$tag-server.log" 'Start automatic packet forwarding' "$srv"
 	# shellcheck disable=SC2086
 	dpdk-testpmd --lcores "0@$TX_CPU,1@$TX_CPU" $EAL_MEM --file-prefix "${tag}c$$" \
 		--vdev "net_memif0,role=client,socket=$SOCK,id=0" -- \
@@ -89,15 +118,21 @@ testpmd_pair() {
 	cli=$!
 	PIDS+=("$cli")
 	sleep "$DUR"
+	echo stop >&"$cmd"
+	wait_for "$TMP/$tag-server.log" '^Done\.' "$srv"
 	stop "$cli"
-	stop "$srv"
-	rm -f "$SOCK"
+	echo quit >&"$cmd"
+	exec {cmd}>&-
+	wait "$srv" 2>/dev/null || true
+	rm -f "$SOCK" "$fifo"
 }
 
 phase_testpmd() {
 	testpmd_pair a rxonly txonly --tx-ip=198.18.0.2,198.18.0.1
 	TXONLY_PPS=$(pps_of "$TMP/a-client.log" Tx)
-	RXONLY_PPS=$(pps_of "$TMP/a-server.log" Rx)
+	RXONLY_CYC=$(cycles_of "$TMP/a-server.log")
+	RIG_MHZ=$(mhz_of "$TMP/a-server.log")
+	TXONLY_CYC=$(cycles_left "${RIG_MHZ:-0}" "$TXONLY_PPS" 1 0)
 }
 
 phase_echo_limit() {
@@ -165,10 +200,17 @@ phase_load
 read -r msgs verified errors p50 <<<"$LOAD_MSGS"
 ratio=$(awk -v a="$LOAD_PPS" -v b="$TXONLY_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
 echo_ratio=$(awk -v a="$LOAD_PPS" -v b="$ECHO_TX_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+left=$(cycles_left "${RIG_MHZ:-0}" "$TXONLY_PPS" 0.8 "$RXONLY_CYC")
+# wsgw's busy cycles per frame it received in B (it receives what
+# wsgw-load sends).
+gw_cyc=$(awk -v hz="${RIG_MHZ:-0}" -v b="${GW_BUSY%\%}" -v r="$LOAD_PPS" 'BEGIN {
+	if (hz > 0 && r > 0 && b ~ /^[0-9]+$/) printf "%.0f", hz * 1e6 * b / 100 / r
+	else print "?" }')
 limit_ratio=$(awk -v a="$ECHO_TX_PPS" -v b="$TXONLY_PPS" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
 cat <<EOT
 memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
-  A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent ($RXONLY_PPS received by rxonly)
+  A. testpmd txonly (cpu $TX_CPU), 64-byte frames:        $TXONLY_PPS pps sent
+     cycles per frame at ${RIG_MHZ:-?} MHz: txonly ${TXONLY_CYC:-?} sent, rxonly ${RXONLY_CYC:-?} received
   B. wsgw-load echo (cpu $TX_CPU) <-> wsgw /echo (cpu $RX_CPU): $LOAD_PPS pps sent, $LOAD_RX_PPS pps received
      $CONNS connections x $INFLIGHT in flight, 64-byte messages: $msgs msg/s sent, $verified verified, $errors errors, p50 $p50 us
      busy (loops that found work): wsgw-load $LOAD_BUSY, wsgw $GW_BUSY
@@ -176,5 +218,8 @@ memif rig, ${DUR}s per phase, medians of 1 s samples after ${WARM}s
   ratio B / A (packets sent): $ratio   (goal >= 0.8)
   ratio C / A (the rig's echo limit against its one-way limit): $limit_ratio
   ratio B / C (share of what the rig allows an echo): $echo_ratio
+  at B = 0.8 A the echoing side receives 0.8 A frames a second: $left cycles a frame left
+     to it (cpu $RX_CPU) past rxonly's, for its TCP, its WebSocket and its answer
+     (wsgw in B: $gw_cyc busy cycles a frame received, all of it included)
 EOT
 [ -z "$LOAD_ERRORS" ] || echo "  wsgw-load errors: $LOAD_ERRORS"
