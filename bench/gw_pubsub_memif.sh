@@ -16,8 +16,9 @@
 # second is what one core delivers, and the ratios use it. rx/tx is the
 # frames wsgw received (the subscribers' ACKs, mostly) per frame sent.
 #
-# usage: sudo bench/gw_pubsub_memif.sh [SECONDS] [SUBS] [RATE...]
-#        (SECONDS 3 or more; as root: namespaces and hugepages)
+# usage: sudo [RIG=0] bench/gw_pubsub_memif.sh [SECONDS] [SUBS] [RATE...]
+#        (SECONDS 3 or more; as root: namespaces and hugepages; RIG=0
+#        skips the rig's limits, and the ratios print as ?)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DUR=${1:-8}
@@ -62,10 +63,10 @@ gw_sent() {
 # subscribers are in. Past the core's capacity the publisher's rate is no
 # longer what is delivered; this is, and a busy share near 100% says the
 # core is the bound.
-gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
-	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 v samples=() n=0
+gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY, GW_CYC and GW_RX_TX
+	local prev now t0 t1 c0 i0 c1 i1 r0 x0 r1 x1 v s0 samples=() n=0
 	local deadline=$((SECONDS + 60))
-	GW_RATE="?" GW_BUSY="?" GW_RX_TX="?"
+	GW_RATE="?" GW_BUSY="?" GW_CYC="?" GW_RX_TX="?"
 	while :; do
 		v=$(gw_stat gw_conns 2>/dev/null)
 		[ "${v:-0}" -le "$SUBS" ] || break
@@ -76,7 +77,7 @@ gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 		sleep 0.2
 	done
 	sleep 1
-	prev=$(gw_sent); t0=$(date +%s.%N)
+	prev=$(gw_sent); t0=$(date +%s.%N); s0=$prev
 	c0=$(gw_stat worker_cycles); i0=$(gw_stat worker_idle_cycles)
 	r0=$(gw_stat rx_packets); x0=$(gw_stat tx_packets)
 	while [ $n -lt $((DUR - 2)) ] && kill -0 "$1" 2>/dev/null; do
@@ -94,6 +95,9 @@ gw_sample() {   # gw_sample LOAD_PID: sets GW_RATE, GW_BUSY and GW_RX_TX
 	GW_RATE=$(printf '%s\n' "${samples[@]}" | median)
 	GW_BUSY=$(awk -v c="$((c1 - c0))" -v i="$((i1 - i0))" \
 		'BEGIN { if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }')
+	# The loop's busy cycles (TSC) per copy sent, over the same seconds.
+	GW_CYC=$(awk -v c="$((c1 - c0 - (i1 - i0)))" -v d="$((now - s0))" \
+		'BEGIN { if (d > 0) printf "%.0f", c / d; else print "?" }')
 }
 
 lines=()
@@ -113,13 +117,15 @@ for rate in "${RATES[@]}"; do
 	elif [ "$(load_json errors_total)" != 0 ]; then
 		echo "bench: wsgw-load counted errors at rate $rate (with drop-oldest past the core's capacity, the slowest subscribers' missing messages)"
 	fi
-	lines+=("$rate $(load_json msgs_per_s.rx) $GW_RATE $GW_BUSY $GW_RX_TX $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
+	lines+=("$rate $(load_json msgs_per_s.rx) $GW_RATE $GW_BUSY $GW_CYC $GW_RX_TX $(load_json latency.p50_us) $(load_json latency.p99_us) $(load_json errors_total)")
 	gw_stop >/dev/null 2>&1 || true
 done
 # The rig's limits, as bench/load_pps.sh measures them: one way (A), and
 # with every frame answered by one (C), a subscriber that acknowledges
 # each delivery.
-rig=$(bash "$ROOT/bench/load_pps.sh" "$DUR" 1 1 2>/dev/null)
+# RIG=0 leaves them out: for comparing trees, run after run.
+rig=
+[ "${RIG:-1}" = 0 ] || rig=$(bash "$ROOT/bench/load_pps.sh" "$DUR" 1 1 2>/dev/null)
 pps=$(printf '%s\n' "$rig" | sed -n 's/.*txonly.*: *\([0-9]*\) pps sent.*/\1/p')
 echo_pps=$(printf '%s\n' "$rig" | sed -n 's/.*flowgen.*: *\([0-9]*\) pps sent.*/\1/p')
 echo "memif rig, one core for wsgw, $SUBS subscribers, 64-byte messages, ${DUR}s each"
@@ -130,7 +136,6 @@ echo "testpmd txonly -> rxonly: ${pps:-?} pps; flowgen <-> macswap: ${echo_pps:-
 # it (rxonly's cost); the rest is all either has for TCP, WebSocket and
 # the other's ACKs.
 cyc=$(printf '%s\n' "$rig" | sed -n 's/.*cycles per frame at \([0-9]*\) MHz: txonly \([0-9.]*\) sent, rxonly \([0-9.]*\) received.*/\1 \2 \3/p')
-mhz=0
 if [ -n "$cyc" ] && [ -n "${pps:-}" ]; then
 	read -r mhz tx_cyc rx_cyc <<<"$cyc"
 	awk -v hz="$mhz" -v p="$pps" -v t="$tx_cyc" -v r="$rx_cyc" 'BEGIN {
@@ -140,11 +145,10 @@ if [ -n "$cyc" ] && [ -n "${pps:-}" ]; then
 else
 	echo "cycles per frame: not measured"
 fi
-# cyc/deliv: wsgw's busy cycles per copy it sent.
-printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" -v hz="$mhz" '
+# cyc/deliv: wsgw's busy cycles (TSC) per copy it sent.
+printf '%s\n' "${lines[@]}" | awk -v p="${pps:-0}" -v e="${echo_pps:-0}" '
 	BEGIN { print "publish/s deliveries/s wsgw_out/s wsgw_busy cyc/deliv rx/tx p50_us p99_us errors ratio_to_rig ratio_to_echo_limit" }
-	{ r = ($3 ~ /^[0-9]+$/) && $3 > 0; b = $4; sub(/%$/, "", b)
-	  c = (r && hz > 0 && (b ~ /^[0-9]+$/)) ? sprintf("%.0f", hz * 1e6 * b / 100 / $3) : "?"
-	  printf "%9s %12.0f %12s %5s %9s %5s %10s %10s %6s %8s %8s\n", $1, $2, $3, $4, c,
-		$5, $6, $7, $8, r && p ? sprintf("%.3f", $3 / p) : "?",
+	{ r = ($3 ~ /^[0-9]+$/) && $3 > 0
+	  printf "%9s %12.0f %12s %5s %9s %5s %10s %10s %6s %8s %8s\n", $1, $2, $3, $4,
+		$5, $6, $7, $8, $9, r && p ? sprintf("%.3f", $3 / p) : "?",
 		r && e ? sprintf("%.3f", $3 / e) : "?" }'

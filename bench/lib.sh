@@ -17,7 +17,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] 
 # Wait, bounded, until FILE contains PATTERN; fail if PID died.
 wait_for() {   # wait_for FILE PATTERN PID
 	local deadline=$((SECONDS + 30))
-	until grep -q "$2" "$1"; do
+	until grep -qs "$2" "$1"; do
 		kill -0 "$3" 2>/dev/null || { echo "bench: process died:"; cat "$1"; exit 1; }
 		[ "$SECONDS" -lt "$deadline" ] || { echo "bench: timeout on $1"; exit 1; }
 		sleep 0.1

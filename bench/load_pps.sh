@@ -17,13 +17,14 @@
 # rig allows an echo; messages per second are shown too (a TCP segment
 # may carry several messages).
 #
-# Phase A also gives what a frame costs each end with no state at all:
-# txonly's cycles per frame sent (its core's cycles over its rate: it
-# never idles), and rxonly's per frame received (testpmd
-# --record-core-cycles: the cycles of its loops that found frames). From them, the floor: at B = 0.8 A, whatever answers
-# wsgw-load on the other core receives 0.8 A frames a second, and has the
-# core's cycles per frame less rxonly's for its TCP, its WebSocket and
-# its answer.
+# Phase A also gives what a frame costs each end with no state at all,
+# in TSC cycles: txonly's per frame sent (its core's cycles over its
+# rate; it never idles, so any wait for room in the ring is in it), and
+# rxonly's per frame received (testpmd --record-core-cycles: the cycles
+# of its loops that found frames). From them, a floor: at B = 0.8 A,
+# whatever answers wsgw-load on the other core receives 0.8 A frames a
+# second, and has the core's cycles per frame less rxonly's for its TCP,
+# its WebSocket and its answer.
 #
 # usage: sudo bench/load_pps.sh [SECONDS] [CONNS] [INFLIGHT]
 set -euo pipefail
@@ -86,6 +87,24 @@ busy_pct() {    # busy_pct MARK0 MARK1
 		if (c > 0) printf "%.0f%%", 100 * (c - i) / c; else print "?" }'
 }
 
+# A command to the server testpmd through its FIFO: in a subshell, so
+# that a write with no reader left (SIGPIPE) fails there, and set -e ends
+# the script with its EXIT trap, not bash itself without one.
+srv_cmd() {   # srv_cmd PID FD COMMAND LOG
+	kill -0 "$1" 2>/dev/null || { echo "bench: testpmd died:"; tail -20 "$4"; exit 1; }
+	( echo "$3" >&"$2" )
+}
+
+# Wait, bounded, for PID to end; killed past 10 s.
+wait_gone() {   # wait_gone PID
+	local deadline=$((SECONDS + 10))
+	while kill -0 "$1" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # testpmd_pair TAG SERVER_MODE CLIENT_MODE [client options]: testpmd in
 # SERVER_MODE as the memif server (CPU RX_CPU), then in CLIENT_MODE as its
 # client (CPU TX_CPU) sending 64-byte frames to it, for DUR seconds; logs
@@ -118,12 +137,12 @@ testpmd_pair() {
 	cli=$!
 	PIDS+=("$cli")
 	sleep "$DUR"
-	echo stop >&"$cmd"
+	srv_cmd "$srv" "$cmd" stop "$TMP/$tag-server.log"
 	wait_for "$TMP/$tag-server.log" '^Done\.' "$srv"
 	stop "$cli"
-	echo quit >&"$cmd"
+	srv_cmd "$srv" "$cmd" quit "$TMP/$tag-server.log"
 	exec {cmd}>&-
-	wait "$srv" 2>/dev/null || true
+	wait_gone "$srv"
 	rm -f "$SOCK" "$fifo"
 }
 

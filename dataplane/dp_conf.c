@@ -121,7 +121,7 @@ static const struct dp_key dp_keys[] = {
 	DP_U("gateway", "max_handshakes", 16, 1u << 20, gw_max_handshakes,
 	     "handshakes in progress at once, per worker"),
 	DP_U("gateway", "fanout_mbufs", 1024, 1u << 26, gw_fanout_mbufs,
-	     "per worker: pub/sub deliveries queued at once (128 bytes each)"),
+	     "per worker: pub/sub deliveries queued at once (about 210 bytes each)"),
 	DP_U("gateway", "channels", 4, 49152, gw_channels,
 	     "per worker: pub/sub channels with a subscriber there at once"),
 };

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "dp_gw_priv.h"
@@ -682,13 +683,16 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	 * takes, and refills when a step takes more. From a ring (first in,
 	 * first out) a refill gets the clones spilled longest ago, cold;
 	 * from a stack, those just freed, still in cache. Without the stack
-	 * driver, the default.
+	 * driver (EINVAL: no such handler), the default, and a line saying so.
 	 */
 	g->clone_pool = rte_pktmbuf_pool_create_by_ops(name,
 			dp.conf.gw_fanout_mbufs, 512, 0, 0, socket, "lf_stack");
-	if (g->clone_pool == NULL)
+	if (g->clone_pool == NULL && rte_errno == EINVAL) {
+		fprintf(stderr, "wsgw: worker %u: no lf_stack mempool driver, "
+				"the fan-out pool is a ring\n", g->w->id);
 		g->clone_pool = rte_pktmbuf_pool_create(name,
 				dp.conf.gw_fanout_mbufs, 512, 0, 0, socket);
+	}
 	/* Room for gw_channels at 3/4 full, or more. */
 	g->chan_mask = rte_align32pow2(dp.conf.gw_channels +
 			(dp.conf.gw_channels + 2) / 3) - 1;
