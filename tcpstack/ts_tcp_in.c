@@ -249,6 +249,7 @@ static void ts_tcp_passive_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	}
 	ts_tcp_adopt(ctx, c, l);
 	c->rcv_nxt = s->seq + 1;
+	c->rcv_adv = c->rcv_nxt;         /* nothing offered yet */
 	c->iss = ts_tcp_new_iss(ctx, s);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
@@ -304,6 +305,7 @@ static void ts_tcp_cookie_open(struct ts_ctx *ctx, struct ts_iface *ifc,
 	ts_count(ctx, TS_STAT_TCP_COOKIE_OK, 1);
 	ts_tcp_adopt(ctx, c, l);         /* ts_tcp_accepted takes syn_rcvd back */
 	c->rcv_nxt = s->seq;
+	c->rcv_adv = c->rcv_nxt;
 	c->iss = s->ack - 1;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = s->ack;
@@ -389,6 +391,7 @@ static void ts_tcp_in_syn_sent(struct ts_ctx *ctx, struct ts_tcb *c,
 		return;
 	}
 	c->rcv_nxt = s->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
 	ts_tcp_syn_options(ctx, c, s, 1);
 	c->snd_wnd = s->wnd;
 	c->snd_wl1 = s->seq;

@@ -61,6 +61,7 @@ static struct {
 	int reply_now;          /* recv answers with ts_tcp_send_now */
 	uint32_t reply_nxt;     /* snd_nxt just after that send */
 	int reply_pending;      /* and whether it waited for the flush */
+	int hold;               /* recv keeps what it got unreported */
 } app;
 
 static struct rte_mbuf *mbuf_of(const void *data, uint16_t len);
@@ -162,7 +163,8 @@ static void app_recv(void *a, struct ts_ctx *c, struct ts_tcb *t,
 		memcpy(app.data + app.n, p, len);
 	app.n += len;
 	rte_pktmbuf_free(m);
-	ts_tcp_recved(c, t, len);
+	if (!app.hold)
+		ts_tcp_recved(c, t, len);
 	if (app.reply_now) {
 		assert_int_equal(ts_tcp_send_now(c, t, mbuf_of("ok", 2)), 0);
 		app.reply_nxt = t->snd_nxt;
@@ -251,12 +253,16 @@ static int make_ctx(void (*tune)(struct ts_conf *))
 	return make_ctx_into(&ctx, tune);
 }
 
+/* The peer's ISN in open_conn (a test may move it; fresh puts it back). */
+static uint32_t peer_isn = 1000;
+
 /* A fresh context and app: its port summing TCP or not (enum
  * ts_tx_cksum), taking chains or not, the stack's tunables as @p tune
  * sets them. */
 static int fresh(int sums, int flat, void (*tune)(struct ts_conf *))
 {
 	memset(&app, 0, sizeof(app));
+	peer_isn = 1000;
 	rx_ctx = &ctx;
 	n_cap = 0;
 	tx_room = UINT32_MAX;
@@ -478,7 +484,6 @@ static uint32_t parse_len(unsigned int i)
 		(uint32_t)(th->data_off >> 4) * 4;
 }
 
-static uint32_t peer_isn = 1000;
 
 /* Three-way handshake from the peer; returns our ISN + 1 (our snd_nxt). */
 static uint32_t open_conn(uint16_t port, const struct opts *o)
@@ -1419,6 +1424,56 @@ static void test_delayed_ack(void **state)
 	assert_int_equal(n_cap, 0);
 	ts_tcp_abort(&ctx, ts_flow_find(&ctx, ts_flow_hash(PEER_IP, OUR_IP,
 			PEER_PORT, ECHO), PEER_IP, OUR_IP, PEER_PORT, ECHO));
+}
+
+/*
+ * An application that keeps what it received unreported (no
+ * ts_tcp_recved) closes the window: each ACK offers only the receive
+ * buffer's room left, and a segment past it is refused. Whichever half of
+ * the sequence space the peer's ISN is in: a window edge never set once
+ * read as far ahead of an ISN past 2^31, and the window never closed.
+ */
+static void test_window_closes_when_held(void **state)
+{
+	static uint8_t full[1460];
+	const uint32_t isns[] = { 1000, 0x90000000u, 0xfffff000u };
+
+	(void)state;
+	for (unsigned int k = 0; k < RTE_DIM(isns); k++) {
+		uint32_t snd, rcv, held = 0;
+		uint64_t refused;
+		struct seg s;
+
+		peer_isn = isns[k];
+		app.hold = 1;
+		app.n = 0;
+		snd = open_conn(APP, &plain);
+		rcv = peer_isn + 1;
+		for (int i = 0; i < 41; i++) {    /* 59,860 bytes */
+			send_seg(APP, rcv, snd, TS_F_ACK, 65535, full,
+					sizeof(full), &plain);
+			rcv += sizeof(full);
+			held += sizeof(full);
+			cap_free();
+		}
+		step(TS_TCP_DELACK_MS);
+		assert_int_equal(n_cap, 1);
+		s = parse(0);
+		assert_int_equal(s.ack, rcv);
+		assert_true(s.wnd <= 65536 - held);
+		cap_free();
+		/* Past the room left: not taken. */
+		refused = ctx.stats.v[TS_STAT_DROP_TCP_WINDOW];
+		send_seg(APP, rcv + 65536 - held, snd, TS_F_ACK, 65535, full,
+				sizeof(full), &plain);
+		assert_int_equal(ctx.stats.v[TS_STAT_DROP_TCP_WINDOW],
+				refused + 1);
+		assert_int_equal(app.n, held);
+		cap_free();
+		ts_tcp_abort(&ctx, app.last);
+		ts_flush(&ctx);
+		cap_free();
+	}
 }
 
 /* A zero window is probed, with backoff, until it opens. */
@@ -2811,6 +2866,7 @@ int main(void)
 		T(test_retransmit_backoff_timeout),
 		T(test_fast_retransmit),
 		T(test_sack_recovery),
+		T(test_window_closes_when_held),
 		T(test_zero_window_probe),
 		T(test_delayed_ack),
 		T(test_odd_pieces_checksum),
