@@ -873,10 +873,13 @@ static int dp_gw_accepted(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb)
 	return 0;
 }
 
-static int dp_gw_holds_input(const struct dp_gw_conn *c)
+static int dp_gw_holds_input(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
-	/* Echo and proxy push back on a sender whose output waits. */
+	/* Echo and proxy push back on a sender whose output waits; pub/sub
+	 * on publishers while a worker's fan-out is behind. */
 	switch (dp_gw_route(c)->action) {
+	case DP_ACT_PUBSUB:
+		return dp_gw_pub_hold(g, c);
 	case DP_ACT_ECHO:
 		return c->outq != NULL;
 	case DP_ACT_PROXY:
@@ -916,7 +919,7 @@ static void dp_gw_recv(void *app, struct ts_ctx *ctx, struct ts_tcb *tcb,
 	rte_pktmbuf_free(m);
 	if (ts_tcb_user(tcb) != c)
 		return;
-	if (dp_gw_holds_input(c)) {
+	if (dp_gw_holds_input(g, c)) {
 		c->held += len;
 		c->flags |= DP_GW_CF_HELD;
 	} else {
@@ -929,9 +932,11 @@ void dp_gw_writable(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	dp_gw_outq_flush(g, c);
 	if (c->outq != NULL)
 		return;
-	/* A proxy leg's hold is on the other leg's queue (below). */
+	/* A proxy leg's hold is on the other leg's queue (below); pub/sub's
+	 * on the fan-out, released by dp_gw_pubsub_poll. */
 	if ((c->flags & DP_GW_CF_HELD) && c->tcb != NULL &&
-			!(c->flags & DP_GW_CF_PAIRED)) {
+			!(c->flags & DP_GW_CF_PAIRED) &&
+			dp_gw_route(c)->action != DP_ACT_PUBSUB) {
 		c->flags &= (uint8_t)~DP_GW_CF_HELD;
 		ts_tcp_recved(g->ts, c->tcb, c->held);
 		c->held = 0;
@@ -1315,6 +1320,11 @@ static uint64_t dp_gw_stat(const struct dp_worker *w, unsigned int id)
 		return g->clone_pool->size - rte_mempool_avail_count(g->clone_pool);
 	if (id == DP_GW_STAT_HS_IN_USE)
 		return g->hs_pool->size - rte_mempool_avail_count(g->hs_pool);
+	if (id == DP_GW_STAT_FAN_WAITING)   /* read while the worker writes */
+		return (uint32_t)(*(const volatile uint32_t *)&g->fan_q.tail -
+				*(const volatile uint32_t *)&g->fan_q.head) +
+			rte_ring_count(g->ring) +
+			*(const volatile uint32_t *)&g->backlog_n;
 	if (id < DP_GW_STAT__COUNT) {
 		v = &g->stats[id];
 		return *v;

@@ -41,9 +41,18 @@
 /** Deliveries per step of a fan-out: the port's input has its turn
  *  between steps, so that a large channel does not starve it. */
 #define DP_GW_FAN_STEP 256
-/** Messages waiting for this worker's fan-out; past it the oldest walks
- *  finish at once, which slows the publisher as a full queue should. */
-#define DP_GW_FAN_Q 1024
+/** Messages waiting for this worker's fan-out. Publishers are held back
+ *  long before (DP_GW_FAN_HOLD); should it fill all the same, the oldest
+ *  walks finish at once (gw_fanout_forced), the port's input waiting. */
+#define DP_GW_FAN_Q 4096
+/** A worker is behind with this many messages waiting (its fan-out
+ *  queue, its ring, its backlog to full rings): the input of pub/sub
+ *  connections on every worker is held, closing their TCP windows, */
+#define DP_GW_FAN_HOLD 256
+/** until no worker has more than this many waiting. */
+#define DP_GW_FAN_RESUME 64
+/** Connections a worker holds that way at once; past it, not held. */
+#define DP_GW_PUB_HELD 64
 /** References a fan-out's frame may hold before it is copied. Under
  *  65,536 with room for RTE_MAX_LCORE workers adding a step each at
  *  once (32,768) and for pieces that segments attach to it (16,383). */
@@ -83,6 +92,8 @@
 	X(NO_MBUF, "gw_no_mbuf", "messages not built or delivered: mbuf pool empty", 0) \
 	X(RING_BACKLOG, "gw_ring_backlog", "pub/sub messages held back: a worker's ring was full", 0) \
 	X(RING_LOST, "gw_ring_overflow", "pub/sub messages lost: ring and backlog to a worker full", 0) \
+	X(PUB_HELD, "gw_pubsub_input_held", "pub/sub connections whose input was held (TCP window closed): a worker's fan-out was behind", 0) \
+	X(FAN_FORCED, "gw_fanout_forced", "fan-outs finished at once, the port's input waiting: the fan-out queue was full", 0) \
 	X(CHAN_FULL, "gw_channels_full", "subscriptions refused: channel table full (503, or close 1011 after the 101)", 0) \
 	X(CHAN_CLASH, "gw_channel_id_clashes", "subscriptions refused: another channel holds the name's id (503, or close 1011 after the 101)", 0) \
 	X(PINGS, "gw_idle_pings", "pings sent to silent connections", 0) \
@@ -94,6 +105,7 @@
 	X(PROXY_FAIL, "gw_proxy_failures", "upstreams that refused or could not be reached (502/504)", 0) \
 	X(PROXY_LOST, "gw_proxy_upstream_lost", "upstreams that went away mid-stream (1011 to the client)", 0) \
 	X(FAN_IN_USE, "gw_fanout_mbufs_in_use", "fan-out mbufs taken from the worker's pool (0 when idle)", 1) \
+	X(FAN_WAITING, "gw_fanout_waiting", "pub/sub messages waiting for the worker's fan-out: queued, in its ring, held back for full rings (0 when idle)", 1) \
 	X(HS_IN_USE, "gw_handshake_slots_in_use", "handshake slots taken from the worker's pool (0 when idle)", 1)
 
 #define DP_GW_STAT_ENUM_(id, name, desc, gauge) DP_GW_STAT_##id,
@@ -269,6 +281,12 @@ struct dp_gw_worker {
 	uint8_t fanning;                 /**< a subscriber list is being walked */
 	uint8_t chan_sweep;              /**< a channel emptied while fanning */
 	rte_seqcount_t chan_seq;         /**< the control thread's reads */
+	uint32_t n_pub_held;
+	struct dp_gw_conn *pub_held[DP_GW_PUB_HELD]; /**< input held; may have
+					    * closed since (checked) */
+	/** 1 while this worker is behind (DP_GW_FAN_HOLD); read by every
+	 *  worker, written by this one on a change only: its own line. */
+	uint32_t behind __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /** Process-wide, set before the workers start. */
@@ -407,6 +425,12 @@ void dp_gw_publish(struct dp_gw_worker *g, uint64_t id, struct rte_mbuf *m);
 unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g);
 /** Whether a message held back or in a ring still waits. */
 int dp_gw_pubsub_busy(const struct dp_gw_worker *g);
+/**
+ * Input just received on pub/sub connection @p c: whether to hold it
+ * (leave it unreported to TCP, so that the peer's window closes) because
+ * a worker is behind. dp_gw_pubsub_poll reports it once none is.
+ */
+int dp_gw_pub_hold(struct dp_gw_worker *g, struct dp_gw_conn *c);
 /** The "channels" command. */
 void dp_gw_channels_cmd(FILE *out);
 

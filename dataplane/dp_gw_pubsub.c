@@ -539,8 +539,12 @@ static void dp_gw_fan_add(struct dp_gw_worker *g, struct rte_mbuf *m)
 		dp_gw_fan_start(g, m);
 		return;
 	}
-	/* Full: the oldest fan-outs finish now, so that none is lost. */
+	/*
+	 * Full (publishers are held long before: dp_gw_pub_hold): the oldest
+	 * fan-outs finish now, so that none is lost, the port's input waiting.
+	 */
 	while (dp_gw_fifo_push(&g->fan_q, m) != 0) {
+		dp_gw_count(g, DP_GW_STAT_FAN_FORCED, 1);
 		if (g->fan_m == NULL)
 			dp_gw_fan_start(g, dp_gw_fifo_pop(&g->fan_q));
 		if (g->fan_m != NULL)
@@ -619,6 +623,70 @@ static void dp_gw_backlog_flush(struct dp_gw_worker *g)
 	}
 }
 
+/*
+ * Backpressure on publishers. A worker is behind while DP_GW_FAN_HOLD or
+ * more messages wait for it (its fan-out queue, its ring, its backlog to
+ * full rings), until DP_GW_FAN_RESUME or fewer do. While any worker is,
+ * input received on pub/sub connections is held: not reported to TCP,
+ * so the publishers' windows close and they wait, instead of the
+ * messages piling up until a full fan-out queue makes the loop finish
+ * walks with its port's input waiting (the other connections' ACKs
+ * late, their retransmission timers firing). Every message reaches
+ * every worker, so one behind holds them all.
+ */
+static void dp_gw_behind_update(struct dp_gw_worker *g)
+{
+	uint32_t n = (g->fan_q.tail - g->fan_q.head) +
+		rte_ring_count(g->ring) + g->backlog_n;
+
+	if (g->behind == 0 && n >= DP_GW_FAN_HOLD)
+		__atomic_store_n(&g->behind, 1, __ATOMIC_RELAXED);
+	else if (g->behind != 0 && n <= DP_GW_FAN_RESUME)
+		__atomic_store_n(&g->behind, 0, __ATOMIC_RELAXED);
+}
+
+static int dp_gw_any_behind(void)
+{
+	for (uint16_t w = 0; w < dp.n_workers; w++) {
+		const struct dp_gw_worker *o = dp.workers[w].app;
+
+		if (__atomic_load_n(&o->behind, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+int dp_gw_pub_hold(struct dp_gw_worker *g, struct dp_gw_conn *c)
+{
+	if (likely(!dp_gw_any_behind()))
+		return 0;
+	if (c->flags & DP_GW_CF_HELD)
+		return 1;                        /* already in pub_held */
+	if (g->n_pub_held == DP_GW_PUB_HELD)
+		return 0;
+	g->pub_held[g->n_pub_held++] = c;
+	dp_gw_count(g, DP_GW_STAT_PUB_HELD, 1);
+	return 1;
+}
+
+/* Report what the held connections received: their windows reopen. */
+static void dp_gw_pub_release(struct dp_gw_worker *g)
+{
+	for (uint32_t i = 0; i < g->n_pub_held; i++) {
+		struct dp_gw_conn *c = g->pub_held[i];
+
+		/* Closed since, its slot perhaps taken by another. */
+		if (c->state == DP_GW_FREE || !(c->flags & DP_GW_CF_HELD) ||
+				c->tcb == NULL ||
+				dp_gw_route(c)->action != DP_ACT_PUBSUB)
+			continue;
+		c->flags &= (uint8_t)~DP_GW_CF_HELD;
+		ts_tcp_recved(g->ts, c->tcb, c->held);
+		c->held = 0;
+	}
+	g->n_pub_held = 0;
+}
+
 unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
 {
 	struct rte_mbuf *msgs[DP_GW_RING_BURST];
@@ -659,6 +727,9 @@ unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
 		budget -= n;
 		work += n;
 	}
+	dp_gw_behind_update(g);
+	if (unlikely(g->n_pub_held > 0) && !dp_gw_any_behind())
+		dp_gw_pub_release(g);
 	return work;
 }
 

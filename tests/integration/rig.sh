@@ -405,15 +405,16 @@ channels_left() {   # wsgwctl channels: lines, or "missing" without the header
 
 # What is still in use, as "CONNS POOLS MBUFS_SHORT": connections (gw_conns
 # and tcp_conns, TIME-WAIT included), fan-out mbufs and handshake slots
-# taken from the workers' pools, and how many mbufs the main pool has
-# free fewer than at start (gw_wait_ready), never below 0.
+# taken from the workers' pools with the messages waiting for a fan-out,
+# and how many mbufs the main pool has free fewer than at start
+# (gw_wait_ready), never below 0.
 gw_in_use() {
 	"$WSGWCTL" -s "$STATS_SOCK" stats | awk -v free0="${GW_POOL_FREE0:-0}" '
 		$1 == "gw_conns" || $1 == "tcp_conns" { c += $2; n++ }
-		$1 == "gw_fanout_mbufs_in_use" ||
+		$1 == "gw_fanout_mbufs_in_use" || $1 == "gw_fanout_waiting" ||
 		$1 == "gw_handshake_slots_in_use" { p += $2; n++ }
 		$1 == "pool0_mbufs_free" { short = free0 - $2; n++ }
-		END { if (n != 5) print "missing"
+		END { if (n != 6) print "missing"
 		      else print c, p, (short > 0 ? short : 0) }'
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pub/sub through the gateway on two workers: 1,000 subscribers spread over
 # the workers receive 100,000 messages from a publisher, each exactly once
-# and in order; then one deliberately slow subscriber per policy
+# and in order; a publisher far ahead of the fan-out is held back, and
+# loses nothing; then one deliberately slow subscriber per policy
 # (drop-oldest, conflate, disconnect, and drop-oldest by the byte bound)
 # gets what its policy says while the others still get everything, each
 # counted on its own route. Every connection is gone at the end.
@@ -44,6 +45,17 @@ check "both workers delivered" test "$("$WSGWCTL" -s "$STATS_SOCK" stats workers
 	awk '$1 ~ /^worker[0-9]+_gw_delivered$/ && $2 > 0' | wc -l)" -eq 2
 check "no message lost in a ring" stat_is gw_ring_overflow -eq 0
 check "no delivery short of mbufs" stat_is gw_no_mbuf -eq 0
+# A publisher that does not wait for the subscribers (its window is all
+# of its messages) runs far ahead of the fan-out: its input is held (its
+# TCP window closes) until the workers catch up, and every subscriber
+# still gets every message once, in order, with no walk finished while
+# the port's input waited.
+checks_from peer "$FANOUT" "$GW_IP" 8080 /md/flood /md/flood 200 20000 \
+	--window 20000 --timeout 300
+check "a publisher ahead of the fan-out held back" \
+	stat_is gw_pubsub_input_held -ge 1
+check "no fan-out finished with the input waiting" stat_is gw_fanout_forced -eq 0
+check "no delivery short of mbufs, held publisher" stat_is gw_no_mbuf -eq 0
 fi
 
 # bytes: drop-oldest by queue_bytes, its queue_messages out of reach.
