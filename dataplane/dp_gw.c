@@ -412,6 +412,7 @@ void dp_gw_close(struct dp_gw_worker *g, struct dp_gw_conn *c, uint16_t code,
 
 	if (!dp_gw_is_ws(c) && c->state != DP_GW_UP_OPEN)
 		return;
+	dp_gw_pub_unhold(g, c);          /* the peer's close must get in */
 	if (c->u.ws.close_state == WS_OPEN)
 		(void)ws_conn_close(ctx, &c->u.ws, code, reason,
 				reason != NULL ? strlen(reason) : 0);
@@ -1037,6 +1038,13 @@ static void dp_gw_check(struct dp_gw_worker *g, struct dp_gw_conn *c)
 		idle = dp_gw_route(c)->idle_timeout_ms;
 		if (idle == 0 || (c->flags & DP_GW_CF_UPSTREAM) || age < idle)
 			return;
+		/* Silent because pub/sub backpressure closed its window:
+		 * not idle. */
+		if ((c->flags & DP_GW_CF_HELD) &&
+				dp_gw_route(c)->action == DP_ACT_PUBSUB) {
+			c->t_ms = g->now_ms;
+			return;
+		}
 		if (!(c->flags & DP_GW_CF_PING)) {
 			c->flags |= DP_GW_CF_PING;
 			c->t_ms = g->now_ms;
@@ -1320,11 +1328,14 @@ static uint64_t dp_gw_stat(const struct dp_worker *w, unsigned int id)
 		return g->clone_pool->size - rte_mempool_avail_count(g->clone_pool);
 	if (id == DP_GW_STAT_HS_IN_USE)
 		return g->hs_pool->size - rte_mempool_avail_count(g->hs_pool);
-	if (id == DP_GW_STAT_FAN_WAITING)   /* read while the worker writes */
-		return (uint32_t)(*(const volatile uint32_t *)&g->fan_q.tail -
-				*(const volatile uint32_t *)&g->fan_q.head) +
+	if (id == DP_GW_STAT_FAN_WAITING) {  /* read while the worker writes */
+		uint32_t head = __atomic_load_n(&g->fan_q.head, __ATOMIC_RELAXED);
+		uint32_t tail = __atomic_load_n(&g->fan_q.tail, __ATOMIC_RELAXED);
+
+		return RTE_MIN(tail - head, (uint32_t)DP_GW_FAN_Q) +
 			rte_ring_count(g->ring) +
-			*(const volatile uint32_t *)&g->backlog_n;
+			__atomic_load_n(&g->backlog_n, __ATOMIC_RELAXED);
+	}
 	if (id < DP_GW_STAT__COUNT) {
 		v = &g->stats[id];
 		return *v;

@@ -51,7 +51,8 @@
 #define DP_GW_FAN_HOLD 256
 /** until no worker has more than this many waiting. */
 #define DP_GW_FAN_RESUME 64
-/** Connections a worker holds that way at once; past it, not held. */
+/** Held connections a worker keeps a list of; past it, the release
+ *  walks all of its connections. */
 #define DP_GW_PUB_HELD 64
 /** References a fan-out's frame may hold before it is copied. Under
  *  65,536 with room for RTE_MAX_LCORE workers adding a step each at
@@ -282,6 +283,7 @@ struct dp_gw_worker {
 	uint8_t chan_sweep;              /**< a channel emptied while fanning */
 	rte_seqcount_t chan_seq;         /**< the control thread's reads */
 	uint32_t n_pub_held;
+	uint8_t pub_held_walk;           /**< more held than pub_held keeps */
 	struct dp_gw_conn *pub_held[DP_GW_PUB_HELD]; /**< input held; may have
 					    * closed since (checked) */
 	/** 1 while this worker is behind (DP_GW_FAN_HOLD); read by every
@@ -431,6 +433,8 @@ int dp_gw_pubsub_busy(const struct dp_gw_worker *g);
  * a worker is behind. dp_gw_pubsub_poll reports it once none is.
  */
 int dp_gw_pub_hold(struct dp_gw_worker *g, struct dp_gw_conn *c);
+/** Report what @p c held, if it holds any (it is closing). */
+void dp_gw_pub_unhold(struct dp_gw_worker *g, struct dp_gw_conn *c);
 /** The "channels" command. */
 void dp_gw_channels_cmd(FILE *out);
 

@@ -626,22 +626,23 @@ static void dp_gw_backlog_flush(struct dp_gw_worker *g)
 /*
  * Backpressure on publishers. A worker is behind while DP_GW_FAN_HOLD or
  * more messages wait for it (its fan-out queue, its ring, its backlog to
- * full rings), until DP_GW_FAN_RESUME or fewer do. While any worker is,
- * input received on pub/sub connections is held: not reported to TCP,
- * so the publishers' windows close and they wait, instead of the
- * messages piling up until a full fan-out queue makes the loop finish
- * walks with its port's input waiting (the other connections' ACKs
- * late, their retransmission timers firing). Every message reaches
- * every worker, so one behind holds them all.
+ * full rings), until DP_GW_FAN_RESUME or fewer do; a worker draining at
+ * shutdown never is. While any worker is, input received on open pub/sub
+ * connections is held: processed, but not reported to TCP, so the
+ * publishers' windows close and they wait, instead of the messages piling
+ * up until a full fan-out queue makes the loop finish walks with its
+ * port's input waiting (the other connections' ACKs late, their
+ * retransmission timers firing). Every message reaches every worker, so
+ * one behind holds them all.
  */
 static void dp_gw_behind_update(struct dp_gw_worker *g)
 {
 	uint32_t n = (g->fan_q.tail - g->fan_q.head) +
 		rte_ring_count(g->ring) + g->backlog_n;
 
-	if (g->behind == 0 && n >= DP_GW_FAN_HOLD)
+	if (g->behind == 0 && n >= DP_GW_FAN_HOLD && !g->draining)
 		__atomic_store_n(&g->behind, 1, __ATOMIC_RELAXED);
-	else if (g->behind != 0 && n <= DP_GW_FAN_RESUME)
+	else if (g->behind != 0 && (n <= DP_GW_FAN_RESUME || g->draining))
 		__atomic_store_n(&g->behind, 0, __ATOMIC_RELAXED);
 }
 
@@ -658,33 +659,42 @@ static int dp_gw_any_behind(void)
 
 int dp_gw_pub_hold(struct dp_gw_worker *g, struct dp_gw_conn *c)
 {
-	if (likely(!dp_gw_any_behind()))
+	if (likely(!dp_gw_any_behind()) || c->state != DP_GW_OPEN ||
+			g->draining)
 		return 0;
 	if (c->flags & DP_GW_CF_HELD)
-		return 1;                        /* already in pub_held */
-	if (g->n_pub_held == DP_GW_PUB_HELD)
-		return 0;
-	g->pub_held[g->n_pub_held++] = c;
+		return 1;                /* in pub_held, or found by the walk */
+	if (g->n_pub_held < DP_GW_PUB_HELD)
+		g->pub_held[g->n_pub_held++] = c;
+	else
+		g->pub_held_walk = 1;
 	dp_gw_count(g, DP_GW_STAT_PUB_HELD, 1);
 	return 1;
+}
+
+void dp_gw_pub_unhold(struct dp_gw_worker *g, struct dp_gw_conn *c)
+{
+	/* Closed since, its slot perhaps taken by another. */
+	if (c->state == DP_GW_FREE || !(c->flags & DP_GW_CF_HELD) ||
+			c->tcb == NULL || (c->flags & DP_GW_CF_UPSTREAM) ||
+			dp_gw_route(c)->action != DP_ACT_PUBSUB)
+		return;
+	c->flags &= (uint8_t)~DP_GW_CF_HELD;
+	ts_tcp_recved(g->ts, c->tcb, c->held);
+	c->held = 0;
 }
 
 /* Report what the held connections received: their windows reopen. */
 static void dp_gw_pub_release(struct dp_gw_worker *g)
 {
-	for (uint32_t i = 0; i < g->n_pub_held; i++) {
-		struct dp_gw_conn *c = g->pub_held[i];
-
-		/* Closed since, its slot perhaps taken by another. */
-		if (c->state == DP_GW_FREE || !(c->flags & DP_GW_CF_HELD) ||
-				c->tcb == NULL ||
-				dp_gw_route(c)->action != DP_ACT_PUBSUB)
-			continue;
-		c->flags &= (uint8_t)~DP_GW_CF_HELD;
-		ts_tcp_recved(g->ts, c->tcb, c->held);
-		c->held = 0;
-	}
+	for (uint32_t i = 0; i < g->n_pub_held; i++)
+		dp_gw_pub_unhold(g, g->pub_held[i]);
 	g->n_pub_held = 0;
+	if (g->pub_held_walk) {          /* more than pub_held could keep */
+		for (uint32_t i = 0; i < g->n_conns; i++)
+			dp_gw_pub_unhold(g, &g->conns[i]);
+		g->pub_held_walk = 0;
+	}
 }
 
 unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
@@ -728,7 +738,8 @@ unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g)
 		work += n;
 	}
 	dp_gw_behind_update(g);
-	if (unlikely(g->n_pub_held > 0) && !dp_gw_any_behind())
+	if (unlikely(g->n_pub_held > 0 || g->pub_held_walk) &&
+			(!dp_gw_any_behind() || g->draining))
 		dp_gw_pub_release(g);
 	return work;
 }

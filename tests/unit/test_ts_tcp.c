@@ -1430,8 +1430,9 @@ static void test_delayed_ack(void **state)
  * An application that keeps what it received unreported (no
  * ts_tcp_recved) closes the window: each ACK offers only the receive
  * buffer's room left, and a segment past it is refused. Whichever half of
- * the sequence space the peer's ISN is in: a window edge never set once
- * read as far ahead of an ISN past 2^31, and the window never closed.
+ * the sequence space the peer's ISN is in (and across the wrap): a window
+ * edge never set once read as far ahead of an ISN past 2^31, and the
+ * window never closed.
  */
 static void test_window_closes_when_held(void **state)
 {
@@ -1462,7 +1463,7 @@ static void test_window_closes_when_held(void **state)
 		assert_int_equal(s.ack, rcv);
 		assert_true(s.wnd <= 65536 - held);
 		cap_free();
-		/* Past the room left: not taken. */
+		/* At the room's edge and past it: not taken. */
 		refused = ctx.stats.v[TS_STAT_DROP_TCP_WINDOW];
 		send_seg(APP, rcv + 65536 - held, snd, TS_F_ACK, 65535, full,
 				sizeof(full), &plain);
