@@ -51,9 +51,9 @@
 #define DP_GW_FAN_HOLD 256
 /** until no worker has more than this many waiting. */
 #define DP_GW_FAN_RESUME 64
-/** Held connections a worker keeps a list of; past it, the release
- *  walks all of its connections. */
-#define DP_GW_PUB_HELD 64
+/** Held connections a worker keeps a list of at most (and no more than
+ *  its connections); past it, the release walks all of them. */
+#define DP_GW_PUB_HELD 65536
 /** References a fan-out's frame may hold before it is copied. Under
  *  65,536 with room for RTE_MAX_LCORE workers adding a step each at
  *  once (32,768) and for pieces that segments attach to it (16,383). */
@@ -283,9 +283,10 @@ struct dp_gw_worker {
 	uint8_t chan_sweep;              /**< a channel emptied while fanning */
 	rte_seqcount_t chan_seq;         /**< the control thread's reads */
 	uint32_t n_pub_held;
+	uint32_t pub_held_max;           /**< pub_held's room */
 	uint8_t pub_held_walk;           /**< more held than pub_held keeps */
-	struct dp_gw_conn *pub_held[DP_GW_PUB_HELD]; /**< input held; may have
-					    * closed since (checked) */
+	uint32_t *pub_held;              /**< slots of connections held; may
+					  * have closed since (checked) */
 	/** 1 while this worker is behind (DP_GW_FAN_HOLD); read by every
 	 *  worker, written by this one on a change only: its own line. */
 	uint32_t behind __rte_cache_aligned;

@@ -664,8 +664,8 @@ int dp_gw_pub_hold(struct dp_gw_worker *g, struct dp_gw_conn *c)
 		return 0;
 	if (c->flags & DP_GW_CF_HELD)
 		return 1;                /* in pub_held, or found by the walk */
-	if (g->n_pub_held < DP_GW_PUB_HELD)
-		g->pub_held[g->n_pub_held++] = c;
+	if (g->n_pub_held < g->pub_held_max)
+		g->pub_held[g->n_pub_held++] = (uint32_t)(c - g->conns);
 	else
 		g->pub_held_walk = 1;
 	dp_gw_count(g, DP_GW_STAT_PUB_HELD, 1);
@@ -682,13 +682,18 @@ void dp_gw_pub_unhold(struct dp_gw_worker *g, struct dp_gw_conn *c)
 	c->flags &= (uint8_t)~DP_GW_CF_HELD;
 	ts_tcp_recved(g->ts, c->tcb, c->held);
 	c->held = 0;
+	/* Its idle time starts now: it was silent because held. */
+	if (c->state == DP_GW_OPEN) {
+		c->t_ms = g->now_ms;
+		c->flags &= (uint8_t)~DP_GW_CF_PING;
+	}
 }
 
 /* Report what the held connections received: their windows reopen. */
 static void dp_gw_pub_release(struct dp_gw_worker *g)
 {
 	for (uint32_t i = 0; i < g->n_pub_held; i++)
-		dp_gw_pub_unhold(g, g->pub_held[i]);
+		dp_gw_pub_unhold(g, &g->conns[g->pub_held[i]]);
 	g->n_pub_held = 0;
 	if (g->pub_held_walk) {          /* more than pub_held could keep */
 		for (uint32_t i = 0; i < g->n_conns; i++)
@@ -786,11 +791,16 @@ int dp_gw_pubsub_init(struct dp_gw_worker *g, int socket)
 	g->backlog = rte_zmalloc_socket("wsgw_gw_backlog",
 			dp.n_workers * sizeof(*g->backlog), RTE_CACHE_LINE_SIZE,
 			socket);
+	g->pub_held_max = RTE_MIN(g->n_conns, (uint32_t)DP_GW_PUB_HELD);
+	g->pub_held = rte_malloc_socket("wsgw_gw_pub_held",
+			RTE_MAX(g->pub_held_max, 1u) * sizeof(*g->pub_held), 0,
+			socket);
 	g->fan_q.mask = DP_GW_FAN_Q - 1;
 	g->fan_q.v = rte_zmalloc_socket("wsgw_gw_fan_q",
 			DP_GW_FAN_Q * sizeof(struct rte_mbuf *), 0, socket);
 	if (g->ring == NULL || g->clone_pool == NULL || g->chans == NULL ||
-			g->backlog == NULL || g->fan_q.v == NULL)
+			g->backlog == NULL || g->fan_q.v == NULL ||
+			g->pub_held == NULL)
 		return -ENOMEM;
 	for (uint16_t w = 0; w < dp.n_workers; w++) {
 		if (w == g->w->id)
@@ -826,6 +836,8 @@ void dp_gw_pubsub_free(struct dp_gw_worker *g)
 	while (g->fan_q.v != NULL && g->fan_q.head != g->fan_q.tail)
 		rte_pktmbuf_free(dp_gw_fifo_pop(&g->fan_q));
 	rte_free(g->fan_q.v);
+	rte_free(g->pub_held);
+	g->pub_held = NULL;
 	rte_free(g->chans);
 	rte_ring_free(g->ring);
 	rte_mempool_free(g->clone_pool);
