@@ -1328,14 +1328,8 @@ static uint64_t dp_gw_stat(const struct dp_worker *w, unsigned int id)
 		return g->clone_pool->size - rte_mempool_avail_count(g->clone_pool);
 	if (id == DP_GW_STAT_HS_IN_USE)
 		return g->hs_pool->size - rte_mempool_avail_count(g->hs_pool);
-	if (id == DP_GW_STAT_FAN_WAITING) {  /* read while the worker writes */
-		uint32_t head = __atomic_load_n(&g->fan_q.head, __ATOMIC_RELAXED);
-		uint32_t tail = __atomic_load_n(&g->fan_q.tail, __ATOMIC_RELAXED);
-
-		return RTE_MIN(tail - head, (uint32_t)DP_GW_FAN_Q) +
-			rte_ring_count(g->ring) +
-			__atomic_load_n(&g->backlog_n, __ATOMIC_RELAXED);
-	}
+	if (id == DP_GW_STAT_FAN_WAITING)    /* read while the worker writes */
+		return dp_gw_fan_waiting(g);
 	if (id < DP_GW_STAT__COUNT) {
 		v = &g->stats[id];
 		return *v;

@@ -428,6 +428,9 @@ void dp_gw_publish(struct dp_gw_worker *g, uint64_t id, struct rte_mbuf *m);
 unsigned int dp_gw_pubsub_poll(struct dp_gw_worker *g);
 /** Whether a message held back or in a ring still waits. */
 int dp_gw_pubsub_busy(const struct dp_gw_worker *g);
+/** Messages waiting for @p g's fan-out: queued, in its ring, held back
+ *  for full rings. Safe to read from another thread (a gauge). */
+uint32_t dp_gw_fan_waiting(const struct dp_gw_worker *g);
 /**
  * Input just received on pub/sub connection @p c: whether to hold it
  * (leave it unreported to TCP, so that the peer's window closes) because

@@ -635,10 +635,21 @@ static void dp_gw_backlog_flush(struct dp_gw_worker *g)
  * retransmission timers firing). Every message reaches every worker, so
  * one behind holds them all.
  */
+uint32_t dp_gw_fan_waiting(const struct dp_gw_worker *g)
+{
+	/* Head before tail, so that a reader on another thread never sees
+	 * tail behind head; clamped for pushes between the two reads. */
+	uint32_t head = __atomic_load_n(&g->fan_q.head, __ATOMIC_RELAXED);
+	uint32_t tail = __atomic_load_n(&g->fan_q.tail, __ATOMIC_RELAXED);
+
+	return RTE_MIN(tail - head, (uint32_t)DP_GW_FAN_Q) +
+		rte_ring_count(g->ring) +
+		__atomic_load_n(&g->backlog_n, __ATOMIC_RELAXED);
+}
+
 static void dp_gw_behind_update(struct dp_gw_worker *g)
 {
-	uint32_t n = (g->fan_q.tail - g->fan_q.head) +
-		rte_ring_count(g->ring) + g->backlog_n;
+	uint32_t n = dp_gw_fan_waiting(g);
 
 	if (g->behind == 0 && n >= DP_GW_FAN_HOLD && !g->draining)
 		__atomic_store_n(&g->behind, 1, __ATOMIC_RELAXED);
